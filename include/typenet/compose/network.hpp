@@ -1,0 +1,241 @@
+#pragma once
+// network<Net, In>: everything derived at compile time from a network type and an input shape —
+// the flat layer list, the shape of every activation (a fold of In through the layers), the
+// parameter offsets and total count — and the static forward/backward drivers that walk the
+// layers. Holds no data: parameters and workspaces are passed in (model/ owns them).
+
+#include "typenet/compose/seq.hpp"
+#include "typenet/layers/param_desc.hpp"
+#include "typenet/shape/diagnostics.hpp"
+#include "typenet/shape/shape.hpp"
+#include "typenet/tensor/tensor.hpp"
+
+#include <boost/hana/at.hpp>
+#include <boost/hana/back.hpp>
+#include <boost/hana/length.hpp>
+#include <boost/hana/range.hpp>
+#include <boost/hana/scan_left.hpp>
+#include <boost/hana/core/to.hpp>
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+#include <boost/hana/zip.hpp>
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace typenet {
+
+namespace detail {
+namespace hana = boost::hana;
+
+/// Runs Layer's rules on In (one static_assert for the first that fails). An input that is
+/// already invalid is passed over silently: the layer that produced it has reported.
+template<class Layer, class In, std::size_t Index, std::size_t Count>
+constexpr bool check_layer() {
+    if constexpr (!is_shape_v<In>) {
+        return false;
+    } else {
+        constexpr bool fits_input = Layer::template check<In>();
+        if constexpr (Layer::is_loss)
+            static_assert(loss_is_last<Layer, Index, Count>::value,
+                          "typenet::seq: the loss (softmax_ce) must be the last layer; move it "
+                          "to the end or remove the layers after it");
+        return fits_input;
+    }
+}
+
+template<class Layer, class In>
+struct lazy_out_shape {
+    using type = typename Layer::template out_shape<In>;
+};
+
+/// The shape Layer (at Index of Count) makes of In, or invalid_shape after a failed rule.
+template<class Layer, class In, std::size_t Index, std::size_t Count>
+struct layer_out {
+    static constexpr bool ok = check_layer<Layer, In, Index, Count>();
+    using type = typename std::conditional_t<ok, lazy_out_shape<Layer, In>,
+                                             std::type_identity<invalid_shape>>::type;
+};
+
+template<class Layer, class In>
+constexpr std::size_t param_count_of() {
+    if constexpr (is_shape_v<In> && Layer::template valid<In>)
+        return Layer::template param_count<In>;
+    else
+        return 0;
+}
+} // namespace detail
+
+namespace detail {
+template<class Net>
+constexpr bool ends_in_loss() {
+    constexpr std::size_t n = decltype(boost::hana::length(layers_of<Net>))::value;
+    if constexpr (n == 0)
+        return false;
+    else
+        return decltype(+boost::hana::back(layers_of<Net>))::type::is_loss;
+}
+} // namespace detail
+
+template<class Net>
+struct has_loss : std::bool_constant<detail::ends_in_loss<Net>()> {};
+
+template<class Net, class In>
+struct network {
+    static_assert(is_shape_v<In>, "typenet: the input shape must be typenet::shape<C,H,W> (or "
+                                  "shape<N> for a network that starts with dense)");
+
+    /// The leaf layers, nested seqs spliced in.
+    static constexpr auto layers = layers_of<Net>;
+    static constexpr std::size_t layer_count = decltype(boost::hana::length(layers))::value;
+
+    /// Shapes of every activation: [In, out of layer 0, ..., out of layer N-1], folded through
+    /// the layers at compile time. After a rule fails, the rest are invalid_shape.
+    static constexpr auto shapes = [] {
+        namespace hana = boost::hana;
+        constexpr auto indexed = hana::zip(
+            layers, hana::to_tuple(hana::make_range(hana::size_c<0>, hana::size_c<layer_count>)));
+        return hana::scan_left(indexed, hana::type_c<In>, [](auto s, auto li) {
+            using layer_t = typename decltype(+hana::at_c<0>(li))::type;
+            constexpr std::size_t index = decltype(+hana::at_c<1>(li))::value;
+            using in_t = typename decltype(s)::type;
+            return hana::type_c<
+                typename detail::layer_out<layer_t, in_t, index, layer_count>::type>;
+        });
+    }();
+
+    template<std::size_t I>
+    using layer = typename decltype(+boost::hana::at_c<I>(layers))::type;
+    /// shape_at<0> is the input; shape_at<I + 1> is the output of layer I.
+    template<std::size_t I>
+    using shape_at = typename decltype(+boost::hana::at_c<I>(shapes))::type;
+
+    /// False when some layer rule failed (and was reported).
+    static constexpr bool valid = is_shape_v<shape_at<layer_count>>;
+    static constexpr bool ends_in_loss = has_loss<Net>::value;
+    /// Layers that compute activations; a final loss only consumes the logits.
+    static constexpr std::size_t body_count = ends_in_loss ? layer_count - 1 : layer_count;
+    /// The network's output: the logits when it ends in a loss.
+    using output_shape = shape_at<body_count>;
+    using input_shape = In;
+
+    /// Parameter offset of each layer in the flat parameter block; offsets[layer_count] is the
+    /// total count.
+    template<std::size_t... I>
+    static constexpr auto make_offsets(std::index_sequence<I...>) {
+        std::array<std::size_t, layer_count + 1> o{};
+        ((o[I + 1] = o[I] + detail::param_count_of<layer<I>, shape_at<I>>()), ...);
+        return o;
+    }
+    static constexpr std::array<std::size_t, layer_count + 1> offsets =
+        make_offsets(std::make_index_sequence<layer_count>{});
+    static constexpr std::size_t parameter_count = offsets[layer_count];
+
+    template<class T, std::size_t... I>
+    static auto make_activations(std::index_sequence<I...>)
+        -> boost::hana::tuple<tensor<T, shape_at<I>>...>;
+    /// hana::tuple<tensor<T, shape_at<0>>, ..., tensor<T, output_shape>>: the input and the
+    /// output of every body layer.
+    template<class T>
+    using activations = decltype(make_activations<T>(std::make_index_sequence<body_count + 1>{}));
+
+    /// Forward through the body: acts[0] must hold the input; fills acts[1..body_count].
+    template<class T>
+    static void forward(const T* params, activations<T>& acts) {
+        forward_all(params, acts, std::make_index_sequence<body_count>{});
+    }
+
+    /// Backward through the body: grads[body_count] must hold dL/d(output); fills
+    /// grads[0..body_count-1] and ADDS the parameter gradients to `dparams`.
+    template<class T>
+    static void backward(const T* params, const activations<T>& acts, activations<T>& grads,
+                         T* dparams) {
+        backward_all(params, acts, grads, dparams, std::make_index_sequence<body_count>{});
+    }
+
+    /// Every parameter tensor in PyTorch named_parameters() order: "<i>.weight", "<i>.bias",
+    /// with i the leaf layer's position (as torch.nn.Sequential numbers its children).
+    struct parameter_entry {
+        std::string name;
+        param_desc desc;
+        std::size_t offset;
+    };
+    static std::vector<parameter_entry> parameter_entries() {
+        std::vector<parameter_entry> out;
+        append_entries(out, std::make_index_sequence<layer_count>{});
+        return out;
+    }
+
+    /// "1x28x28>conv<5,5,filters<6>>>relu>...": the input shape and the layers, which together
+    /// fix the parameter layout. Stored in weight files to recognise their architecture.
+    static std::string signature() {
+        return signature_of(std::make_index_sequence<layer_count>{});
+    }
+
+private:
+    template<class T, std::size_t... I>
+    static void forward_all(const T* params, activations<T>& acts, std::index_sequence<I...>) {
+        (forward_layer<I>(params, acts), ...);
+    }
+    template<class T, std::size_t... I>
+    static void backward_all(const T* params, const activations<T>& acts, activations<T>& grads,
+                             T* dparams, std::index_sequence<I...>) {
+        // Layers run last to first: step K handles layer body_count - 1 - K.
+        (backward_step<I>(params, acts, grads, dparams), ...);
+    }
+    template<std::size_t I>
+    static void append_entries_of(std::vector<parameter_entry>& out) {
+        if constexpr (is_shape_v<shape_at<I>>) {
+            std::size_t off = offsets[I];
+            for (auto& d : layer<I>::template params<shape_at<I>>()) {
+                const std::size_t n = d.size();
+                out.push_back({std::to_string(I) + "." + d.name, std::move(d), off});
+                off += n;
+            }
+        }
+    }
+    template<std::size_t... I>
+    static void append_entries(std::vector<parameter_entry>& out, std::index_sequence<I...>) {
+        (append_entries_of<I>(out), ...);
+    }
+    template<std::size_t... I>
+    static std::string signature_of(std::index_sequence<I...>) {
+        std::string s = to_string<In>();
+        ((s += " " + layer<I>::name()), ...);
+        return s;
+    }
+
+    template<class T, class S>
+    static tensor_view<const T, S> cview(const tensor<T, S>& t) {
+        return t.view();
+    }
+
+    template<std::size_t I, class T>
+    static void forward_layer(const T* params, activations<T>& acts) {
+        layer<I>::template forward<shape_at<I>>(params + offsets[I],
+                                                cview(boost::hana::at_c<I>(acts)),
+                                                boost::hana::at_c<I + 1>(acts).view());
+    }
+
+    template<std::size_t K, class T>
+    static void backward_step(const T* params, const activations<T>& acts, activations<T>& grads,
+                              T* dparams) {
+        constexpr std::size_t layer_index = body_count - 1 - K;
+        backward_layer<layer_index>(params, acts, grads, dparams);
+    }
+
+    template<std::size_t I, class T>
+    static void backward_layer(const T* params, const activations<T>& acts,
+                               activations<T>& grads, T* dparams) {
+        layer<I>::template backward<shape_at<I>>(
+            params + offsets[I], cview(boost::hana::at_c<I>(acts)),
+            cview(boost::hana::at_c<I + 1>(acts)), cview(boost::hana::at_c<I + 1>(grads)),
+            boost::hana::at_c<I>(grads).view(), dparams + offsets[I]);
+    }
+};
+
+} // namespace typenet

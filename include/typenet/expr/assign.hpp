@@ -1,0 +1,89 @@
+#pragma once
+// The assignment loop: `dst = e`, `dst += e`, `dst -= e` evaluate expression `e` into the view
+// `dst`. `assignment<Dst, Src, Op>::run` is the customisation point: the generic version walks the
+// destination's indices and asks the evaluator for each coefficient; a faster kernel for a given
+// expression pattern is a partial specialisation, and tests compare it with the generic one.
+//
+// Aliasing: `dst` must not overlap the operands of `e` unless `e` is element-wise.
+
+#include "typenet/expr/evaluator.hpp"
+#include "typenet/tensor/tensor_view.hpp"
+
+#include <functional>
+#include <type_traits>
+
+namespace typenet {
+
+/// Stores the value: `dst = e`.
+struct assign_op {
+    template<class T>
+    constexpr void operator()(T& d, T v) const noexcept {
+        d = v;
+    }
+};
+/// Accumulates: `dst += e`.
+struct add_assign_op {
+    template<class T>
+    constexpr void operator()(T& d, T v) const noexcept {
+        d += v;
+    }
+};
+/// Subtracts: `dst -= e`.
+struct sub_assign_op {
+    template<class T>
+    constexpr void operator()(T& d, T v) const noexcept {
+        d -= v;
+    }
+};
+
+/// The generic assignment: evaluate every coefficient of `src` into `dst`.
+template<class Dst, class Src, class Op>
+struct assignment {
+    static constexpr void run(const Dst& dst, const Src& src, Op op) {
+        static_assert(std::is_same_v<typename Dst::shape_type, typename Src::shape_type>,
+                      "typenet: assignment needs the expression's shape to equal the tensor's");
+        using shape_type = typename Dst::shape_type;
+        const evaluator<Src> ev(src);
+        if constexpr (evaluator<Src>::linear_access) {
+            auto* d = dst.data();
+            for (std::size_t k = 0; k < shape_type::size; ++k)
+                op(d[k], ev.coeff_linear(k));
+        } else {
+            detail::for_each_index<shape_type>([&](auto... i) { op(dst(i...), ev.coeff(i...)); });
+        }
+    }
+};
+
+/// Evaluates `e` into `dst` with the assignment operation `op`.
+template<class T, class Shape, expression_like E, class Op = assign_op>
+constexpr void evaluate_into(const tensor_view<T, Shape>& dst, const E& e, Op op = {}) {
+    static_assert(!std::is_const_v<T>, "typenet: cannot assign to a view of const elements");
+    using src_t = as_expr_t<E>;
+    assignment<tensor_view<T, Shape>, src_t, Op>::run(dst, as_expr(e), op);
+}
+
+template<class T, class Shape>
+template<expression_like E>
+const tensor_view<T, Shape>& tensor_view<T, Shape>::operator=(const E& e) const {
+    evaluate_into(*this, e, assign_op{});
+    return *this;
+}
+template<class T, class Shape>
+template<expression_like E>
+const tensor_view<T, Shape>& tensor_view<T, Shape>::operator+=(const E& e) const {
+    evaluate_into(*this, e, add_assign_op{});
+    return *this;
+}
+template<class T, class Shape>
+template<expression_like E>
+const tensor_view<T, Shape>& tensor_view<T, Shape>::operator-=(const E& e) const {
+    evaluate_into(*this, e, sub_assign_op{});
+    return *this;
+}
+template<class T, class Shape>
+const tensor_view<T, Shape>& tensor_view<T, Shape>::operator=(const tensor_view& other) const {
+    evaluate_into(*this, other, assign_op{});
+    return *this;
+}
+
+} // namespace typenet

@@ -1,0 +1,205 @@
+#pragma once
+// Generic evaluators: how to compute one coefficient of each expression node.
+// An evaluator is built from a node and answers coeff(i...) for an index of the node's rank;
+// element-wise nodes over same-shape leaves also answer coeff_linear(k) (row-major position),
+// which lets the assignment loop run flat and vectorise. Faster kernels for whole expressions
+// are specialisations of `assignment` (assign.hpp), never changes to the nodes.
+
+#include "typenet/expr/correlate.hpp"
+#include "typenet/expr/elementwise.hpp"
+#include "typenet/expr/linalg.hpp"
+#include "typenet/expr/rot180.hpp"
+#include "typenet/expr/sum.hpp"
+#include "typenet/expr/zero_pad.hpp"
+#include "typenet/shape/shape.hpp"
+
+#include <cstddef>
+
+namespace typenet {
+
+template<class T, class Shape>
+class tensor_view;
+
+template<class E>
+struct evaluator;
+
+namespace detail {
+/// Calls f(i...) for every index of Shape in row-major order (nested loops, innermost last).
+template<class Shape, class F, class... I>
+constexpr void for_each_index(F&& f, I... i) {
+    if constexpr (sizeof...(I) == Shape::rank) {
+        f(i...);
+    } else {
+        constexpr std::size_t n = Shape::dims[sizeof...(I)];
+        for (std::size_t k = 0; k < n; ++k)
+            for_each_index<Shape>(f, i..., k);
+    }
+}
+} // namespace detail
+
+template<class T, class Shape>
+struct evaluator<tensor_view<T, Shape>> {
+    static constexpr bool linear_access = true;
+    using value_type = std::remove_const_t<T>;
+    const T* data;
+    constexpr explicit evaluator(const tensor_view<T, Shape>& v) : data(v.data()) {}
+    template<class... I>
+    constexpr value_type coeff(I... i) const {
+        return data[linear_index<Shape>(i...)];
+    }
+    constexpr value_type coeff_linear(std::size_t k) const { return data[k]; }
+};
+
+template<class A, class K>
+struct evaluator<correlate_expr<A, K>> {
+    static constexpr bool linear_access = false;
+    using value_type = typename correlate_expr<A, K>::value_type;
+    static constexpr std::size_t kh = dim_v<typename K::shape_type, 0>;
+    static constexpr std::size_t kw = dim_v<typename K::shape_type, 1>;
+    evaluator<A> a;
+    evaluator<K> k;
+    constexpr explicit evaluator(const correlate_expr<A, K>& e) : a(e.input), k(e.kernel) {}
+    constexpr value_type coeff(std::size_t i, std::size_t j) const {
+        value_type acc{};
+        for (std::size_t m = 0; m < kh; ++m)
+            for (std::size_t n = 0; n < kw; ++n)
+                acc += a.coeff(i + m, j + n) * k.coeff(m, n);
+        return acc;
+    }
+};
+
+template<std::size_t PH, std::size_t PW, class A>
+struct evaluator<zero_pad_expr<PH, PW, A>> {
+    static constexpr bool linear_access = false;
+    using value_type = typename A::value_type;
+    static constexpr std::size_t h = dim_v<typename A::shape_type, 0>;
+    static constexpr std::size_t w = dim_v<typename A::shape_type, 1>;
+    evaluator<A> a;
+    constexpr explicit evaluator(const zero_pad_expr<PH, PW, A>& e) : a(e.input) {}
+    constexpr value_type coeff(std::size_t i, std::size_t j) const {
+        const bool inside = i >= PH && i < PH + h && j >= PW && j < PW + w;
+        return inside ? a.coeff(i - PH, j - PW) : value_type{};
+    }
+};
+
+template<class A>
+struct evaluator<rot180_expr<A>> {
+    static constexpr bool linear_access = false;
+    using value_type = typename A::value_type;
+    static constexpr std::size_t h = dim_v<typename A::shape_type, 0>;
+    static constexpr std::size_t w = dim_v<typename A::shape_type, 1>;
+    evaluator<A> a;
+    constexpr explicit evaluator(const rot180_expr<A>& e) : a(e.input) {}
+    constexpr value_type coeff(std::size_t i, std::size_t j) const {
+        return a.coeff(h - 1 - i, w - 1 - j);
+    }
+};
+
+template<class A>
+struct evaluator<sum_expr<A>> {
+    using value_type = typename A::value_type;
+    evaluator<A> a;
+    constexpr explicit evaluator(const sum_expr<A>& e) : a(e.input) {}
+    constexpr value_type value() const {
+        value_type acc{};
+        if constexpr (evaluator<A>::linear_access) {
+            for (std::size_t k = 0; k < A::shape_type::size; ++k)
+                acc += a.coeff_linear(k);
+        } else {
+            detail::for_each_index<typename A::shape_type>(
+                [&](auto... i) { acc += a.coeff(i...); });
+        }
+        return acc;
+    }
+};
+
+template<class A>
+constexpr sum_expr<A>::operator value_type() const {
+    return evaluator<sum_expr<A>>(*this).value();
+}
+
+template<class Op, class A, class B>
+struct evaluator<binary_expr<Op, A, B>> {
+    static constexpr bool linear_access =
+        evaluator<A>::linear_access && evaluator<B>::linear_access;
+    using value_type = typename binary_expr<Op, A, B>::value_type;
+    evaluator<A> a;
+    evaluator<B> b;
+    [[no_unique_address]] Op op;
+    constexpr explicit evaluator(const binary_expr<Op, A, B>& e) : a(e.lhs), b(e.rhs), op(e.op) {}
+    template<class... I>
+    constexpr value_type coeff(I... i) const {
+        return op(a.coeff(i...), b.coeff(i...));
+    }
+    constexpr value_type coeff_linear(std::size_t k) const {
+        return op(a.coeff_linear(k), b.coeff_linear(k));
+    }
+};
+
+template<class Op, class A>
+struct evaluator<scalar_expr<Op, A>> {
+    static constexpr bool linear_access = evaluator<A>::linear_access;
+    using value_type = typename A::value_type;
+    evaluator<A> a;
+    value_type s;
+    [[no_unique_address]] Op op;
+    constexpr explicit evaluator(const scalar_expr<Op, A>& e) : a(e.input), s(e.scalar), op(e.op) {}
+    template<class... I>
+    constexpr value_type coeff(I... i) const {
+        return op(a.coeff(i...), s);
+    }
+    constexpr value_type coeff_linear(std::size_t k) const { return op(a.coeff_linear(k), s); }
+};
+
+template<class F, class A>
+struct evaluator<map_expr<F, A>> {
+    static constexpr bool linear_access = evaluator<A>::linear_access;
+    using value_type = typename map_expr<F, A>::value_type;
+    evaluator<A> a;
+    F f;
+    constexpr explicit evaluator(const map_expr<F, A>& e) : a(e.input), f(e.f) {}
+    template<class... I>
+    constexpr value_type coeff(I... i) const {
+        return f(a.coeff(i...));
+    }
+    constexpr value_type coeff_linear(std::size_t k) const { return f(a.coeff_linear(k)); }
+};
+
+template<class M, class V>
+struct evaluator<matvec_expr<M, V>> {
+    static constexpr bool linear_access = false;
+    using value_type = typename matvec_expr<M, V>::value_type;
+    static constexpr std::size_t cols = dim_v<typename M::shape_type, 1>;
+    evaluator<M> m;
+    evaluator<V> v;
+    constexpr explicit evaluator(const matvec_expr<M, V>& e) : m(e.matrix), v(e.vector) {}
+    constexpr value_type coeff(std::size_t i) const {
+        value_type acc{};
+        for (std::size_t j = 0; j < cols; ++j)
+            acc += m.coeff(i, j) * v.coeff(j);
+        return acc;
+    }
+};
+
+template<class A, class B>
+struct evaluator<outer_expr<A, B>> {
+    static constexpr bool linear_access = false;
+    using value_type = typename outer_expr<A, B>::value_type;
+    evaluator<A> a;
+    evaluator<B> b;
+    constexpr explicit evaluator(const outer_expr<A, B>& e) : a(e.lhs), b(e.rhs) {}
+    constexpr value_type coeff(std::size_t i, std::size_t j) const {
+        return a.coeff(i) * b.coeff(j);
+    }
+};
+
+template<class M>
+struct evaluator<transpose_expr<M>> {
+    static constexpr bool linear_access = false;
+    using value_type = typename M::value_type;
+    evaluator<M> m;
+    constexpr explicit evaluator(const transpose_expr<M>& e) : m(e.input) {}
+    constexpr value_type coeff(std::size_t i, std::size_t j) const { return m.coeff(j, i); }
+};
+
+} // namespace typenet

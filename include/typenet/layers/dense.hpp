@@ -1,0 +1,67 @@
+#pragma once
+// dense<N>: fully connected layer over the flattened input, y = W x + b.
+// PyTorch equivalent: torch.nn.Linear(in, N) (preceded by Flatten) — weight [N][in], bias [N].
+
+#include "typenet/layers/param_desc.hpp"
+#include "typenet/ops/linear.hpp"
+#include "typenet/shape/diagnostics.hpp"
+#include "typenet/tensor/tensor_view.hpp"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace typenet {
+
+template<std::size_t N>
+struct dense;
+
+/// Rule: a dense layer has at least one output unit.
+template<class Dense>
+struct units_nonzero;
+template<std::size_t N>
+struct units_nonzero<dense<N>> : std::bool_constant<(N > 0)> {};
+
+template<std::size_t N>
+struct dense {
+    static constexpr std::size_t units = N;
+    static constexpr std::size_t input_rank = 0;
+    static constexpr bool is_loss = false;
+    template<class In>
+    static constexpr bool valid = units_nonzero<dense>::value && is_shape_v<In>;
+    template<class In>
+    static constexpr bool check() {
+        static_assert(units_nonzero<dense>::value,
+                      "typenet::dense: dense<0> has no outputs; use dense<N> with N >= 1");
+        return valid<In>;
+    }
+    template<class In>
+    using op = ops::linear<N, In>;
+    template<class In>
+    using out_shape = shape<N>;
+    template<class In>
+    static constexpr std::size_t param_count = N * In::size + N;
+    static std::string name() { return "dense<" + std::to_string(N) + ">"; }
+    template<class In>
+    static std::vector<param_desc> params() {
+        return {{"weight", {N, In::size}, In::size, N, false},
+                {"bias", {N}, In::size, N, true}};
+    }
+
+    template<class In, class T>
+    static void forward(const T* p, tensor_view<const T, In> x, tensor_view<T, shape<N>> y) {
+        using o = op<In>;
+        o::forward(x, tensor_view<const T, typename o::weight_shape>(p),
+                   tensor_view<const T, typename o::bias_shape>(p + o::weight_shape::size), y);
+    }
+    template<class In, class T>
+    static void backward(const T* p, tensor_view<const T, In> x, tensor_view<const T, shape<N>>,
+                         tensor_view<const T, shape<N>> dy, tensor_view<T, In> dx, T* g) {
+        using o = op<In>;
+        o::backward(x, tensor_view<const T, typename o::weight_shape>(p), dy,
+                    tensor_view<T, typename o::weight_shape>(g),
+                    tensor_view<T, typename o::bias_shape>(g + o::weight_shape::size), dx);
+    }
+};
+
+} // namespace typenet

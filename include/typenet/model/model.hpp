@@ -1,0 +1,59 @@
+#pragma once
+// model<Net, InputShape, T>: a network bound to an input shape, owning its parameters and one
+// workspace. This is the public facade of DESIGN.md §4; multi-threaded training uses
+// network/workspace directly (one workspace per worker, one parameter block shared).
+
+#include "typenet/compose/network.hpp"
+#include "typenet/model/workspace.hpp"
+#include "typenet/tensor/tensor.hpp"
+
+#include <array>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace typenet {
+
+template<class Net, class InputShape, class T = float>
+class model {
+public:
+    using network_type = network<Net, InputShape>;
+    using workspace_type = workspace<Net, InputShape, T>;
+    using value_type = T;
+    using input_type = tensor<T, InputShape>;
+    using output_type = tensor<T, typename network_type::output_shape>;
+    static constexpr std::size_t parameter_count = network_type::parameter_count;
+    static constexpr std::size_t classes = network_type::output_shape::size;
+
+    /// Parameters start at zero; see optim/init.hpp for PyTorch's default initialisation.
+    model() = default;
+
+    /// Every parameter, in PyTorch named_parameters() order and layout.
+    std::span<T> parameters() { return params_; }
+    std::span<const T> parameters() const { return params_; }
+    /// Same order and layout as parameters(); forward_backward adds to it.
+    std::span<const T> gradients() const { return ws_.gradients(); }
+    void zero_grad() { ws_.zero_grad(); }
+
+    /// The logits (input of softmax_ce), or the last layer's output for a network without loss.
+    const output_type& forward(const input_type& x) { return ws_.forward(params_, x); }
+    /// Loss of (x, label); ADDS dL/dparameters to gradients(). Throws std::out_of_range for a
+    /// label outside [0, classes).
+    T forward_backward(const input_type& x, std::size_t label) {
+        return ws_.forward_backward(params_, x, label);
+    }
+    /// dL/dx of the last forward_backward.
+    const input_type& input_gradient() const { return ws_.input_gradient(); }
+
+    /// Named parameter tensors ("0.weight", ...) with their offsets into parameters().
+    static auto parameter_entries() { return network_type::parameter_entries(); }
+    /// Input shape and layer list: identifies the parameter layout (stored in weight files).
+    static std::string signature() { return network_type::signature(); }
+
+private:
+    alignas(tensor_alignment) std::array<T, parameter_count> params_{};
+    workspace_type ws_;
+};
+
+} // namespace typenet

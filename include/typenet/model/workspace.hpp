@@ -1,0 +1,82 @@
+#pragma once
+// workspace<Net, In, T>: what one worker writes during a pass — activations, their gradients and
+// a parameter-gradient block. Parameters are not here: they are read-only during a batch and
+// shared by every worker, each with its own workspace (see DESIGN.md §4).
+
+#include "typenet/compose/network.hpp"
+#include "typenet/tensor/tensor.hpp"
+
+#include <boost/hana/at.hpp>
+
+#include <array>
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+namespace typenet {
+
+template<class Net, class In, class T = float>
+class workspace {
+public:
+    using net = network<Net, In>;
+    using value_type = T;
+    using input_type = tensor<T, In>;
+    using output_type = tensor<T, typename net::output_shape>;
+    static constexpr std::size_t parameter_count = net::parameter_count;
+    static constexpr std::size_t classes = net::output_shape::size;
+
+    /// Runs the network on `x` with `params`; returns the logits (the network's output).
+    const output_type& forward(std::span<const T, parameter_count> params, const input_type& x) {
+        if constexpr (net::valid) {
+            boost::hana::at_c<0>(acts_) = x;
+            net::forward(params.data(), acts_);
+        }
+        return output();
+    }
+
+    /// Forward and backward for one labelled sample: returns the loss and ADDS dL/dparams to
+    /// gradients(); input_gradient() then holds dL/dx.
+    T forward_backward(std::span<const T, parameter_count> params, const input_type& x,
+                       std::size_t label) {
+        static_assert(has_loss<Net>::value,
+                      "typenet::model::forward_backward: the network has no loss; end the seq "
+                      "with softmax_ce (forward() works without one)");
+        if constexpr (has_loss<Net>::value && net::valid) {
+            check_label(label);
+            forward(params, x);
+            using loss = typename net::template layer<net::layer_count - 1>;
+            using logits_shape = typename net::output_shape;
+            auto& dlogits = boost::hana::at_c<net::body_count>(grads_);
+            const T l = loss::template op<logits_shape>::forward_backward(
+                std::as_const(output()).view(), label, dlogits.view());
+            net::backward(params.data(), acts_, grads_, gradients_.data());
+            return l;
+        } else {
+            return T{};
+        }
+    }
+
+    const output_type& output() const { return boost::hana::at_c<net::body_count>(acts_); }
+    const input_type& input_gradient() const { return boost::hana::at_c<0>(grads_); }
+    std::span<const T, parameter_count> gradients() const { return gradients_; }
+    std::span<T, parameter_count> gradients() { return gradients_; }
+    void zero_grad() { gradients_.fill(T{}); }
+
+    /// Throws std::out_of_range unless label < classes.
+    static void check_label(std::size_t label) {
+        if (label >= classes)
+            throw std::out_of_range("typenet: label " + std::to_string(label) +
+                                    " is out of range for " + std::to_string(classes) +
+                                    " classes (valid labels are 0.." +
+                                    std::to_string(classes - 1) + ")");
+    }
+
+private:
+    using acts_t = typename net::template activations<T>;
+    acts_t acts_{};
+    acts_t grads_{};
+    alignas(tensor_alignment) std::array<T, parameter_count> gradients_{};
+};
+
+} // namespace typenet

@@ -1,0 +1,65 @@
+#pragma once
+// conv2d: valid multi-channel cross-correlation with one bias per filter, forward and backward.
+// Shapes: x is C×H×W, K is F×C×KH×KW (PyTorch's Conv2d.weight layout), B is F, z is F×H'×W'
+// with H' = H - KH + 1, W' = W - KW + 1. The formulas are the design notes' (docs/derivations.md):
+//   z_f   = B_f + sum_c x_c ⊗ K_fc                                     (§1)
+//   dK_fc = x_c ⊗ dz_f                                                 (§2, dL/dK = x ⊗ dL/dz)
+//   dB_f  = sum(dz_f)                                                  (§2, dL/dB = sum(dL/dz))
+//   dx_c  = sum_f zero_pad<KH-1,KW-1>(dz_f) ⊗ rot180(K_fc)             (§3)
+
+#include "typenet/expr/correlate.hpp"
+#include "typenet/expr/rot180.hpp"
+#include "typenet/expr/sum.hpp"
+#include "typenet/expr/zero_pad.hpp"
+#include "typenet/shape/conv_arithmetic.hpp"
+#include "typenet/shape/shape.hpp"
+#include "typenet/tensor/tensor_view.hpp"
+
+#include <algorithm>
+#include <cstddef>
+
+namespace typenet::ops {
+
+template<std::size_t KH, std::size_t KW, std::size_t F, class In>
+struct conv2d {
+    static constexpr std::size_t C = dim_v<In, 0>, H = dim_v<In, 1>, W = dim_v<In, 2>;
+    using input_shape = In;
+    using weight_shape = shape<F, C, KH, KW>;
+    using bias_shape = shape<F>;
+    /// The out-shape rule: F maps of the valid extent.
+    using output_shape = shape<F, valid_extent(H, KH), valid_extent(W, KW)>;
+
+    /// z = B + sum_c x_c ⊗ K_fc for every filter f.
+    template<class T>
+    static void forward(tensor_view<const T, In> x, tensor_view<const T, weight_shape> K,
+                        tensor_view<const T, bias_shape> B, tensor_view<T, output_shape> z) {
+        for (std::size_t f = 0; f < F; ++f) {
+            const auto z_f = slice(z, f);
+            std::fill(z_f.begin(), z_f.end(), B[f]);
+            for (std::size_t c = 0; c < C; ++c)
+                z_f += correlate(slice(x, c), slice(slice(K, f), c));
+        }
+    }
+
+    /// Adds dL/dK and dL/dB to dK and dB; writes dL/dx to dx.
+    template<class T>
+    static void backward(tensor_view<const T, In> x, tensor_view<const T, weight_shape> K,
+                         tensor_view<const T, output_shape> dz, tensor_view<T, weight_shape> dK,
+                         tensor_view<T, bias_shape> dB, tensor_view<T, In> dx) {
+        for (std::size_t f = 0; f < F; ++f) {
+            const auto dz_f = slice(dz, f);
+            dB[f] += sum(dz_f);
+            for (std::size_t c = 0; c < C; ++c)
+                slice(slice(dK, f), c) += correlate(slice(x, c), dz_f);
+        }
+        for (std::size_t c = 0; c < C; ++c) {
+            const auto dx_c = slice(dx, c);
+            std::fill(dx_c.begin(), dx_c.end(), T{});
+            for (std::size_t f = 0; f < F; ++f)
+                dx_c += correlate(zero_pad<KH - 1, KW - 1>(slice(dz, f)),
+                                  rot180(slice(slice(K, f), c)));
+        }
+    }
+};
+
+} // namespace typenet::ops

@@ -1,0 +1,33 @@
+#pragma once
+// Rules that apply to every layer, as traits that tests can query. The layer-specific rules
+// (kernel_fits, pool_tiles, ...) live with their layers. Each rule is checked by one static_assert
+// whose condition is the trait itself, so the compiler prints the layer and the shapes.
+
+#include "typenet/shape/shape.hpp"
+
+#include <cstddef>
+#include <type_traits>
+
+namespace typenet {
+
+/// Does `In` have the rank `Layer` consumes (Layer::input_rank; 0 means any rank)?
+template<class Layer, class In>
+struct rank_matches
+    : std::bool_constant<is_shape_v<In> && (Layer::input_rank == 0 || In::rank == Layer::input_rank)> {
+};
+
+/// Does `Layer` accept input shape `In` (every rule of the layer holds)?
+template<class Layer, class In>
+struct fits : std::bool_constant<Layer::template valid<In>> {};
+template<class Layer, class In>
+inline constexpr bool fits_v = fits<Layer, In>::value;
+
+/// A loss must be the network's last layer: `Index` is its position among `Count` layers.
+template<class Layer, std::size_t Index, std::size_t Count>
+struct loss_is_last : std::bool_constant<Index + 1 == Count> {};
+
+/// Does the network end in a loss (needed by forward_backward)?
+template<class Net>
+struct has_loss;
+
+} // namespace typenet

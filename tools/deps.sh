@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what typenet's build, tests and main job need on Debian 12 (as root, or with sudo).
+set -euo pipefail
+packages=(cmake g++ make libboost-dev libboost-test-dev librange-v3-dev zlib1g-dev
+          nlohmann-json3-dev libcli11-dev libbenchmark-dev dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    echo "installing: ${missing[*]}"
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

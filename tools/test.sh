@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The README's test command: install dependencies, build everything (g++, -Werror) and run every
+# test (units, gradient checks, compile-fail cases, header checks, examples, benchmark smoke runs).
+# Exits non-zero when any test fails. Extra arguments go to ctest (e.g. -R conv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/deps.sh
+preset=${TYPENET_PRESET:-dev}
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j "$(nproc)"
+ctest --preset "$preset" -j "$(nproc)" "$@"

@@ -28,8 +28,13 @@ public:
 
     /// Runs the network on `x` with `params`; returns the logits (the network's output).
     const output_type& forward(std::span<const T, parameter_count> params, const input_type& x) {
+        return forward(params, x.view());
+    }
+    /// The same for an input that is not a tensor of its own (e.g. one sample of a data set).
+    const output_type& forward(std::span<const T, parameter_count> params,
+                               tensor_view<const T, In> x) {
         if constexpr (net::valid) {
-            boost::hana::at_c<0>(acts_) = x;
+            boost::hana::at_c<0>(acts_).view() = x;
             net::forward(params.data(), acts_);
         }
         return output();
@@ -38,6 +43,10 @@ public:
     /// Forward and backward for one labelled sample: returns the loss and ADDS dL/dparams to
     /// gradients(); input_gradient() then holds dL/dx.
     T forward_backward(std::span<const T, parameter_count> params, const input_type& x,
+                       std::size_t label) {
+        return forward_backward(params, x.view(), label);
+    }
+    T forward_backward(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
                        std::size_t label) {
         static_assert(has_loss<Net>::value,
                       "typenet::model::forward_backward: the network has no loss; end the seq "
@@ -68,8 +77,8 @@ public:
         if (label >= classes)
             throw std::out_of_range("typenet: label " + std::to_string(label) +
                                     " is out of range for " + std::to_string(classes) +
-                                    " classes (valid labels are 0.." +
-                                    std::to_string(classes - 1) + ")");
+                                    " classes (valid labels are 0.." + std::to_string(classes - 1) +
+                                    ")");
     }
 
 private:

@@ -1,0 +1,184 @@
+#pragma once
+// data_parallel<Net, In, T>: mini-batch passes on several threads with one shared, read-only
+// parameter block and one workspace (activations + gradient buffer) per thread.
+//
+// Determinism: sample k of a batch of B goes to thread t = the contiguous block
+// [t·B/n, (t+1)·B/n); each thread adds its samples' gradients in order, then the per-thread
+// buffers are summed in thread order (each thread reduces one slice of the parameters). The
+// result is therefore bit-identical for a fixed thread count and differs between thread counts
+// only by float summation order.
+//
+// Allocation: workspaces and threads are created by the constructor; a batch pass allocates
+// nothing (the job is passed as a function pointer and a context pointer, not a std::function).
+
+#include "typenet/model/workspace.hpp"
+#include "typenet/tensor/tensor_view.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace typenet {
+
+template<class Net, class In, class T = float>
+class data_parallel {
+public:
+    using workspace_type = workspace<Net, In, T>;
+    static constexpr std::size_t parameter_count = workspace_type::parameter_count;
+    using params_span = std::span<const T, parameter_count>;
+
+    /// `threads` workers (at least 1); the calling thread is worker 0.
+    explicit data_parallel(std::size_t threads)
+        : n_(std::max<std::size_t>(threads, 1))
+        , workspaces_(std::make_unique<workspace_type[]>(n_))
+        , partial_loss_(n_)
+        , errors_(n_)
+        , start_(static_cast<std::ptrdiff_t>(n_))
+        , done_(static_cast<std::ptrdiff_t>(n_)) {
+        for (std::size_t t = 1; t < n_; ++t)
+            threads_.emplace_back([this, t] { worker_loop(t); });
+    }
+    ~data_parallel() {
+        stop_ = true;
+        if (n_ > 1)
+            start_.arrive_and_wait();
+        for (auto& th : threads_)
+            th.join();
+    }
+    data_parallel(const data_parallel&) = delete;
+    data_parallel& operator=(const data_parallel&) = delete;
+
+    std::size_t threads() const { return n_; }
+    workspace_type& worker(std::size_t t) { return workspaces_[t]; }
+
+    /// Sums the loss and the gradient of the batch's samples: sample(k) for k < batch returns
+    /// {tensor_view<const T, In>, label}. The summed gradient is written to `grad` (not added).
+    template<class SampleFn>
+    T accumulate(params_span params, std::size_t batch, SampleFn&& sample, std::span<T> grad) {
+        struct context {
+            data_parallel* self;
+            params_span params;
+            std::size_t batch;
+            std::remove_reference_t<SampleFn>* sample;
+            std::span<T> grad;
+        } ctx{this, params, batch, &sample, grad};
+        // Phase 1: every thread runs its block of samples into its own gradient buffer.
+        run(
+            [](void* p, std::size_t t) {
+                auto& c = *static_cast<context*>(p);
+                auto& ws = c.self->workspaces_[t];
+                ws.zero_grad();
+                T loss{};
+                const auto [begin, end] = c.self->block(c.batch, t);
+                for (std::size_t k = begin; k < end; ++k) {
+                    const auto [x, label] = (*c.sample)(k);
+                    loss += ws.forward_backward(c.params, x, label);
+                }
+                c.self->partial_loss_[t] = loss;
+            },
+            &ctx);
+        // Phase 2: every thread sums one slice of the parameters over the buffers, in order.
+        run(
+            [](void* p, std::size_t t) {
+                auto& c = *static_cast<context*>(p);
+                const auto [pb, pe] = c.self->block(parameter_count, t);
+                for (std::size_t i = pb; i < pe; ++i) {
+                    T g{};
+                    for (std::size_t w = 0; w < c.self->n_; ++w)
+                        g += c.self->workspaces_[w].gradients()[i];
+                    c.grad[i] = g;
+                }
+            },
+            &ctx);
+        T loss{};
+        for (std::size_t t = 0; t < n_; ++t)
+            loss += partial_loss_[t];
+        return loss;
+    }
+
+    /// Calls visit(k, logits) for every k < count, where logits is the network's output for
+    /// sample(k); the calls for one k come from one thread, different k's from several.
+    template<class SampleFn, class Visit>
+    void predict(params_span params, std::size_t count, SampleFn&& sample, Visit&& visit) {
+        struct context {
+            data_parallel* self;
+            params_span params;
+            std::size_t count;
+            std::remove_reference_t<SampleFn>* sample;
+            std::remove_reference_t<Visit>* visit;
+        } ctx{this, params, count, &sample, &visit};
+        run(
+            [](void* p, std::size_t t) {
+                auto& c = *static_cast<context*>(p);
+                auto& ws = c.self->workspaces_[t];
+                const auto [begin, end] = c.self->block(c.count, t);
+                for (std::size_t k = begin; k < end; ++k) {
+                    const auto [x, label] = (*c.sample)(k);
+                    (void)label;
+                    (*c.visit)(k, ws.forward(c.params, x));
+                }
+            },
+            &ctx);
+    }
+
+private:
+    using job_fn = void (*)(void*, std::size_t);
+
+    /// [begin, end) of thread t's share of n items.
+    std::pair<std::size_t, std::size_t> block(std::size_t n, std::size_t t) const {
+        return {n * t / n_, n * (t + 1) / n_};
+    }
+
+    void run(job_fn job, void* ctx) {
+        job_ = job;
+        ctx_ = ctx;
+        if (n_ > 1)
+            start_.arrive_and_wait();
+        execute(0);
+        if (n_ > 1)
+            done_.arrive_and_wait();
+        for (auto& e : errors_)
+            if (e)
+                std::rethrow_exception(std::exchange(e, nullptr));
+    }
+
+    void execute(std::size_t t) {
+        try {
+            job_(ctx_, t);
+        } catch (...) {
+            errors_[t] = std::current_exception();
+        }
+    }
+
+    void worker_loop(std::size_t t) {
+        for (;;) {
+            start_.arrive_and_wait();
+            if (stop_)
+                return;
+            execute(t);
+            done_.arrive_and_wait();
+        }
+    }
+
+    std::size_t n_;
+    std::unique_ptr<workspace_type[]> workspaces_;
+    std::vector<T> partial_loss_;
+    std::vector<std::exception_ptr> errors_;
+    std::barrier<> start_;
+    std::barrier<> done_;
+    std::vector<std::thread> threads_;
+    job_fn job_ = nullptr;
+    void* ctx_ = nullptr;
+    std::atomic<bool> stop_{false};
+};
+
+} // namespace typenet

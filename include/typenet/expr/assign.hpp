@@ -36,9 +36,10 @@ struct sub_assign_op {
     }
 };
 
-/// The generic assignment: evaluate every coefficient of `src` into `dst`.
+/// The generic assignment: evaluate every coefficient of `src` into `dst`. Always available
+/// under this name, so tests can compare a fast kernel with it.
 template<class Dst, class Src, class Op>
-struct assignment {
+struct generic_assignment {
     static constexpr void run(const Dst& dst, const Src& src, Op op) {
         static_assert(std::is_same_v<typename Dst::shape_type, typename Src::shape_type>,
                       "typenet: assignment needs the expression's shape to equal the tensor's");
@@ -53,6 +54,11 @@ struct assignment {
         }
     }
 };
+
+/// How `dst op= src` is computed: the generic loop unless a fast kernel specialises it
+/// (expr/fast_kernels.hpp).
+template<class Dst, class Src, class Op>
+struct assignment : generic_assignment<Dst, Src, Op> {};
 
 /// Evaluates `e` into `dst` with the assignment operation `op`.
 template<class T, class Shape, expression_like E, class Op = assign_op>

@@ -20,10 +20,9 @@ struct correlate_expr : expr_base {
                       dim_v<typename K::shape_type, 1> <= dim_v<typename A::shape_type, 1>,
                   "typenet::correlate: the kernel must fit inside the input plane");
     using value_type = std::common_type_t<typename A::value_type, typename K::value_type>;
-    using shape_type = shape<valid_extent(dim_v<typename A::shape_type, 0>,
-                                          dim_v<typename K::shape_type, 0>),
-                             valid_extent(dim_v<typename A::shape_type, 1>,
-                                          dim_v<typename K::shape_type, 1>)>;
+    using shape_type =
+        shape<valid_extent(dim_v<typename A::shape_type, 0>, dim_v<typename K::shape_type, 0>),
+              valid_extent(dim_v<typename A::shape_type, 1>, dim_v<typename K::shape_type, 1>)>;
     A input;
     K kernel;
 };

@@ -42,7 +42,8 @@ struct evaluator<tensor_view<T, Shape>> {
     static constexpr bool linear_access = true;
     using value_type = std::remove_const_t<T>;
     const T* data;
-    constexpr explicit evaluator(const tensor_view<T, Shape>& v) : data(v.data()) {}
+    constexpr explicit evaluator(const tensor_view<T, Shape>& v)
+        : data(v.data()) {}
     template<class... I>
     constexpr value_type coeff(I... i) const {
         return data[linear_index<Shape>(i...)];
@@ -58,7 +59,9 @@ struct evaluator<correlate_expr<A, K>> {
     static constexpr std::size_t kw = dim_v<typename K::shape_type, 1>;
     evaluator<A> a;
     evaluator<K> k;
-    constexpr explicit evaluator(const correlate_expr<A, K>& e) : a(e.input), k(e.kernel) {}
+    constexpr explicit evaluator(const correlate_expr<A, K>& e)
+        : a(e.input)
+        , k(e.kernel) {}
     constexpr value_type coeff(std::size_t i, std::size_t j) const {
         value_type acc{};
         for (std::size_t m = 0; m < kh; ++m)
@@ -75,7 +78,8 @@ struct evaluator<zero_pad_expr<PH, PW, A>> {
     static constexpr std::size_t h = dim_v<typename A::shape_type, 0>;
     static constexpr std::size_t w = dim_v<typename A::shape_type, 1>;
     evaluator<A> a;
-    constexpr explicit evaluator(const zero_pad_expr<PH, PW, A>& e) : a(e.input) {}
+    constexpr explicit evaluator(const zero_pad_expr<PH, PW, A>& e)
+        : a(e.input) {}
     constexpr value_type coeff(std::size_t i, std::size_t j) const {
         const bool inside = i >= PH && i < PH + h && j >= PW && j < PW + w;
         return inside ? a.coeff(i - PH, j - PW) : value_type{};
@@ -89,7 +93,8 @@ struct evaluator<rot180_expr<A>> {
     static constexpr std::size_t h = dim_v<typename A::shape_type, 0>;
     static constexpr std::size_t w = dim_v<typename A::shape_type, 1>;
     evaluator<A> a;
-    constexpr explicit evaluator(const rot180_expr<A>& e) : a(e.input) {}
+    constexpr explicit evaluator(const rot180_expr<A>& e)
+        : a(e.input) {}
     constexpr value_type coeff(std::size_t i, std::size_t j) const {
         return a.coeff(h - 1 - i, w - 1 - j);
     }
@@ -99,7 +104,8 @@ template<class A>
 struct evaluator<sum_expr<A>> {
     using value_type = typename A::value_type;
     evaluator<A> a;
-    constexpr explicit evaluator(const sum_expr<A>& e) : a(e.input) {}
+    constexpr explicit evaluator(const sum_expr<A>& e)
+        : a(e.input) {}
     constexpr value_type value() const {
         value_type acc{};
         if constexpr (evaluator<A>::linear_access) {
@@ -126,7 +132,10 @@ struct evaluator<binary_expr<Op, A, B>> {
     evaluator<A> a;
     evaluator<B> b;
     [[no_unique_address]] Op op;
-    constexpr explicit evaluator(const binary_expr<Op, A, B>& e) : a(e.lhs), b(e.rhs), op(e.op) {}
+    constexpr explicit evaluator(const binary_expr<Op, A, B>& e)
+        : a(e.lhs)
+        , b(e.rhs)
+        , op(e.op) {}
     template<class... I>
     constexpr value_type coeff(I... i) const {
         return op(a.coeff(i...), b.coeff(i...));
@@ -143,7 +152,10 @@ struct evaluator<scalar_expr<Op, A>> {
     evaluator<A> a;
     value_type s;
     [[no_unique_address]] Op op;
-    constexpr explicit evaluator(const scalar_expr<Op, A>& e) : a(e.input), s(e.scalar), op(e.op) {}
+    constexpr explicit evaluator(const scalar_expr<Op, A>& e)
+        : a(e.input)
+        , s(e.scalar)
+        , op(e.op) {}
     template<class... I>
     constexpr value_type coeff(I... i) const {
         return op(a.coeff(i...), s);
@@ -157,7 +169,9 @@ struct evaluator<map_expr<F, A>> {
     using value_type = typename map_expr<F, A>::value_type;
     evaluator<A> a;
     F f;
-    constexpr explicit evaluator(const map_expr<F, A>& e) : a(e.input), f(e.f) {}
+    constexpr explicit evaluator(const map_expr<F, A>& e)
+        : a(e.input)
+        , f(e.f) {}
     template<class... I>
     constexpr value_type coeff(I... i) const {
         return f(a.coeff(i...));
@@ -172,7 +186,9 @@ struct evaluator<matvec_expr<M, V>> {
     static constexpr std::size_t cols = dim_v<typename M::shape_type, 1>;
     evaluator<M> m;
     evaluator<V> v;
-    constexpr explicit evaluator(const matvec_expr<M, V>& e) : m(e.matrix), v(e.vector) {}
+    constexpr explicit evaluator(const matvec_expr<M, V>& e)
+        : m(e.matrix)
+        , v(e.vector) {}
     constexpr value_type coeff(std::size_t i) const {
         value_type acc{};
         for (std::size_t j = 0; j < cols; ++j)
@@ -187,7 +203,9 @@ struct evaluator<outer_expr<A, B>> {
     using value_type = typename outer_expr<A, B>::value_type;
     evaluator<A> a;
     evaluator<B> b;
-    constexpr explicit evaluator(const outer_expr<A, B>& e) : a(e.lhs), b(e.rhs) {}
+    constexpr explicit evaluator(const outer_expr<A, B>& e)
+        : a(e.lhs)
+        , b(e.rhs) {}
     constexpr value_type coeff(std::size_t i, std::size_t j) const {
         return a.coeff(i) * b.coeff(j);
     }
@@ -198,7 +216,8 @@ struct evaluator<transpose_expr<M>> {
     static constexpr bool linear_access = false;
     using value_type = typename M::value_type;
     evaluator<M> m;
-    constexpr explicit evaluator(const transpose_expr<M>& e) : m(e.input) {}
+    constexpr explicit evaluator(const transpose_expr<M>& e)
+        : m(e.input) {}
     constexpr value_type coeff(std::size_t i, std::size_t j) const { return m.coeff(j, i); }
 };
 

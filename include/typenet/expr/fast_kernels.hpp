@@ -1,0 +1,132 @@
+#pragma once
+// Fast evaluators: specialisations of `assignment` (assign.hpp) for the expression patterns the
+// layers' kernels are written in. Each computes exactly what the generic evaluator computes (up
+// to float summation order); tests/expr/fast_kernels_test.cpp compares the two on random data.
+//
+// The gain comes from loop order, not from new maths: the generic path evaluates one output
+// coefficient at a time (a short reduction innermost, with a bounds test for zero padding); these
+// kernels put the contiguous output column innermost so that the compiler vectorises it, and
+// turn the padded correlation into a scatter that never touches the zeros.
+
+#include "typenet/expr/assign.hpp"
+#include "typenet/expr/correlate.hpp"
+#include "typenet/expr/linalg.hpp"
+#include "typenet/expr/rot180.hpp"
+#include "typenet/expr/zero_pad.hpp"
+#include "typenet/tensor/tensor_view.hpp"
+
+#include <cstddef>
+#include <type_traits>
+
+namespace typenet {
+
+namespace detail {
+template<class Op>
+inline constexpr bool accumulating_op_v =
+    std::is_same_v<Op, add_assign_op> || std::is_same_v<Op, assign_op>;
+
+template<class T, class Shape>
+constexpr void zero(const tensor_view<T, Shape>& v) {
+    for (std::size_t k = 0; k < Shape::size; ++k)
+        v[k] = T{};
+}
+} // namespace detail
+
+/// dst (=|+=) correlate(a, k) for plain planes a and k whose output rows are at least 16 wide:
+/// the conv forward (x ⊗ K). Each output row is accumulated in a local array (registers) over
+/// the kernel taps, with the output column innermost. Narrow outputs with wide kernels (the
+/// weight gradient x ⊗ dz on small kernels) keep the generic order, a dot product per output.
+template<class TD, class SD, class TA, class SA, class TK, class SK, class Op>
+requires(detail::accumulating_op_v<Op>&& dim_v<SD, 1> >=
+         16) struct assignment<tensor_view<TD, SD>,
+                               correlate_expr<tensor_view<TA, SA>, tensor_view<TK, SK>>, Op> {
+    using src_t = correlate_expr<tensor_view<TA, SA>, tensor_view<TK, SK>>;
+    static constexpr void run(const tensor_view<TD, SD>& dst, const src_t& src, Op) {
+        static_assert(std::is_same_v<SD, typename src_t::shape_type>,
+                      "typenet: assignment needs the expression's shape to equal the tensor's");
+        constexpr std::size_t oh = dim_v<SD, 0>, ow = dim_v<SD, 1>;
+        constexpr std::size_t kh = dim_v<SK, 0>, kw = dim_v<SK, 1>;
+        constexpr std::size_t w = dim_v<SA, 1>;
+        const auto* a = src.input.data();
+        const auto* k = src.kernel.data();
+        TD* d = dst.data();
+        for (std::size_t i = 0; i < oh; ++i) {
+            TD acc[ow];
+            for (std::size_t j = 0; j < ow; ++j)
+                acc[j] = std::is_same_v<Op, assign_op> ? TD{} : d[i * ow + j];
+            for (std::size_t m = 0; m < kh; ++m)
+                for (std::size_t n = 0; n < kw; ++n) {
+                    const TD kv = k[m * kw + n];
+                    const auto* arow = a + (i + m) * w + n;
+                    for (std::size_t j = 0; j < ow; ++j)
+                        acc[j] += arow[j] * kv;
+                }
+            for (std::size_t j = 0; j < ow; ++j)
+                d[i * ow + j] = acc[j];
+        }
+    }
+};
+
+/// dst (=|+=) correlate(zero_pad<KH-1,KW-1>(g), rot180(k)): the conv input gradient (§3). Each
+/// upstream gradient g(a, b) reaches dst(a + u, b + v) with weight k(u, v), so it is computed as
+/// that scatter: the padding zeros and the rotation never materialise.
+template<class TD, class SD, std::size_t PH, std::size_t PW, class TG, class SG, class TK, class SK,
+         class Op>
+requires(
+    detail::accumulating_op_v<Op>&& PH + 1 == dim_v<SK, 0> &&
+    PW + 1 ==
+        dim_v<SK, 1>) struct assignment<tensor_view<TD, SD>,
+                                        correlate_expr<zero_pad_expr<PH, PW, tensor_view<TG, SG>>,
+                                                       rot180_expr<tensor_view<TK, SK>>>,
+                                        Op> {
+    using src_t = correlate_expr<zero_pad_expr<PH, PW, tensor_view<TG, SG>>,
+                                 rot180_expr<tensor_view<TK, SK>>>;
+    static constexpr void run(const tensor_view<TD, SD>& dst, const src_t& src, Op) {
+        static_assert(std::is_same_v<SD, typename src_t::shape_type>,
+                      "typenet: assignment needs the expression's shape to equal the tensor's");
+        constexpr std::size_t gh = dim_v<SG, 0>, gw = dim_v<SG, 1>;
+        constexpr std::size_t kh = dim_v<SK, 0>, kw = dim_v<SK, 1>;
+        constexpr std::size_t ow = dim_v<SD, 1>;
+        if constexpr (std::is_same_v<Op, assign_op>)
+            detail::zero(dst);
+        const auto* g = src.input.input.data();
+        const auto* k = src.kernel.input.data();
+        TD* d = dst.data();
+        for (std::size_t a = 0; a < gh; ++a)
+            for (std::size_t u = 0; u < kh; ++u)
+                for (std::size_t v = 0; v < kw; ++v) {
+                    const TD kv = k[u * kw + v];
+                    const auto* grow = g + a * gw;
+                    TD* drow = d + (a + u) * ow + v;
+                    for (std::size_t b = 0; b < gw; ++b)
+                        drow[b] += grow[b] * kv;
+                }
+    }
+};
+
+/// dst (=|+=) matvec(transpose(W), g): the dense input gradient (§7), as a sum of W's rows
+/// weighted by g, so W is read row by row instead of down its columns.
+template<class TD, class SD, class TW, class SW, class TG, class SG, class Op>
+requires detail::accumulating_op_v<Op>
+struct assignment<tensor_view<TD, SD>,
+                  matvec_expr<transpose_expr<tensor_view<TW, SW>>, tensor_view<TG, SG>>, Op> {
+    using src_t = matvec_expr<transpose_expr<tensor_view<TW, SW>>, tensor_view<TG, SG>>;
+    static constexpr void run(const tensor_view<TD, SD>& dst, const src_t& src, Op) {
+        static_assert(std::is_same_v<SD, typename src_t::shape_type>,
+                      "typenet: assignment needs the expression's shape to equal the tensor's");
+        constexpr std::size_t rows = dim_v<SW, 0>, cols = dim_v<SW, 1>;
+        if constexpr (std::is_same_v<Op, assign_op>)
+            detail::zero(dst);
+        const auto* w = src.matrix.input.data();
+        const auto* g = src.vector.data();
+        TD* d = dst.data();
+        for (std::size_t r = 0; r < rows; ++r) {
+            const TD gr = g[r];
+            const auto* wrow = w + r * cols;
+            for (std::size_t c = 0; c < cols; ++c)
+                d[c] += wrow[c] * gr;
+        }
+    }
+};
+
+} // namespace typenet

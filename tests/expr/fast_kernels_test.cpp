@@ -1,0 +1,112 @@
+// Every fast kernel (expr/fast_kernels.hpp) against the generic evaluation of the same expression,
+// on random data, for =, += and both float and double. The generic evaluator is the source of
+// truth; the fast kernels may only differ by float summation order.
+#define BOOST_TEST_MODULE fast_kernels
+#include "typenet/expr/fast_kernels.hpp"
+#include "typenet/tensor/tensor.hpp"
+
+#include <boost/mpl/list.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <random>
+
+namespace tn = typenet;
+
+namespace {
+
+template<class T, class S>
+void randomize(tn::tensor<T, S>& t, unsigned seed) {
+    std::mt19937 g(seed);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    for (auto& v : t)
+        v = static_cast<T>(u(g));
+}
+
+template<class T, class S>
+void check_close(const tn::tensor<T, S>& fast, const tn::tensor<T, S>& generic) {
+    const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+    for (std::size_t k = 0; k < S::size; ++k)
+        BOOST_TEST(std::abs(double(fast[k]) - double(generic[k])) <=
+                       tol * (1.0 + std::abs(double(generic[k]))),
+                   "element " << k << ": fast " << fast[k] << " generic " << generic[k]);
+}
+
+/// Runs `dst op= expr` through `assignment` (fast if specialised) and `generic_assignment`,
+/// starting from the same random destination, and compares.
+template<class T, class S, class E, class Op>
+void compare(const E& expr, Op op, unsigned seed) {
+    tn::tensor<T, S> fast, generic;
+    randomize(fast, seed);
+    generic = fast.view();
+    tn::assignment<tn::tensor_view<T, S>, E, Op>::run(fast.view(), expr, op);
+    tn::generic_assignment<tn::tensor_view<T, S>, E, Op>::run(generic.view(), expr, op);
+    check_close(fast, generic);
+}
+
+template<class T, class Fast, class E>
+void compare_both_ops(const E& expr) {
+    using S = typename E::shape_type;
+    compare<T, S>(expr, tn::assign_op{}, 11);
+    compare<T, S>(expr, tn::add_assign_op{}, 12);
+}
+
+using types = boost::mpl::list<float, double>;
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(correlate_wide_output_matches_generic, T, types) {
+    // conv forward on a 28x28 plane with a 5x5 kernel: the wide-row kernel applies.
+    tn::tensor<T, tn::shape<28, 28>> x;
+    tn::tensor<T, tn::shape<5, 5>> k;
+    randomize(x, 1);
+    randomize(k, 2);
+    const auto e = tn::correlate(x, k);
+    static_assert(
+        !std::is_base_of_v<tn::generic_assignment<tn::tensor_view<T, tn::shape<24, 24>>,
+                                                  std::remove_cvref_t<decltype(e)>, tn::assign_op>,
+                           tn::assignment<tn::tensor_view<T, tn::shape<24, 24>>,
+                                          std::remove_cvref_t<decltype(e)>, tn::assign_op>>,
+        "the fast kernel must be selected for this pattern");
+    compare_both_ops<T, void>(e);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(correlate_narrow_output_uses_generic, T, types) {
+    // weight gradient x ⊗ dz: 28x28 ⊗ 24x24 -> 5x5 keeps the generic order.
+    tn::tensor<T, tn::shape<28, 28>> x;
+    tn::tensor<T, tn::shape<24, 24>> dz;
+    randomize(x, 3);
+    randomize(dz, 4);
+    const auto e = tn::correlate(x, dz);
+    compare_both_ops<T, void>(e);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(padded_rot180_correlate_matches_generic, T, types) {
+    // conv input gradient: zero_pad<4,4>(dz 8x8) ⊗ rot180(K 5x5) -> 12x12, non-square too.
+    tn::tensor<T, tn::shape<8, 8>> dz;
+    tn::tensor<T, tn::shape<5, 5>> k;
+    randomize(dz, 5);
+    randomize(k, 6);
+    compare_both_ops<T, void>(tn::correlate(tn::zero_pad<4, 4>(dz), tn::rot180(k)));
+
+    tn::tensor<T, tn::shape<4, 7>> dz2;
+    tn::tensor<T, tn::shape<3, 2>> k2;
+    randomize(dz2, 7);
+    randomize(k2, 8);
+    const auto e2 = tn::correlate(tn::zero_pad<2, 1>(dz2), tn::rot180(k2));
+    static_assert(
+        !std::is_base_of_v<tn::generic_assignment<tn::tensor_view<T, tn::shape<6, 8>>,
+                                                  std::remove_cvref_t<decltype(e2)>, tn::assign_op>,
+                           tn::assignment<tn::tensor_view<T, tn::shape<6, 8>>,
+                                          std::remove_cvref_t<decltype(e2)>, tn::assign_op>>,
+        "the fast kernel must be selected for this pattern");
+    compare_both_ops<T, void>(e2);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(transposed_matvec_matches_generic, T, types) {
+    tn::tensor<T, tn::shape<10, 84>> w;
+    tn::tensor<T, tn::shape<10>> g;
+    randomize(w, 9);
+    randomize(g, 10);
+    compare_both_ops<T, void>(tn::matvec(tn::transpose(w), g));
+}

@@ -41,7 +41,7 @@ constexpr bool check_layer() {
     } else {
         constexpr bool fits_input = Layer::template check<In>();
         if constexpr (Layer::is_loss)
-            static_assert(loss_is_last<Layer, Index, Count>::value,
+            static_assert(loss_is_last<Layer, Index, Count>{},
                           "typenet::seq: the loss (softmax_ce) must be the last layer; move it "
                           "to the end or remove the layers after it");
         return fits_input;

@@ -58,17 +58,17 @@ struct conv {
     /// One diagnostic for the first rule that fails; returns whether all hold.
     template<class In>
     static constexpr bool check() {
-        static_assert(kernel_nonempty<conv>::value,
+        static_assert(kernel_nonempty<conv>{},
                       "typenet::conv: kernel size 0; use conv<KH,KW> with KH >= 1 and KW >= 1");
         if constexpr (kernel_nonempty<conv>::value) {
-            static_assert(filters_nonzero<conv>::value,
+            static_assert(filters_nonzero<conv>{},
                           "typenet::conv: filters<0>; a conv needs at least one filter");
             if constexpr (filters_nonzero<conv>::value) {
-                static_assert(rank_matches<conv, In>::value,
+                static_assert(rank_matches<conv, In>{},
                               "typenet::conv: the input must be a CxHxW feature map (rank 3); put "
                               "conv before dense/flatten and bind the model to shape<C,H,W>");
                 if constexpr (rank_matches<conv, In>::value)
-                    static_assert(kernel_fits<conv, In>::value,
+                    static_assert(kernel_fits<conv, In>{},
                                   "typenet::conv: the kernel does not fit the input (kernel larger "
                                   "than HxW); use a smaller kernel or a larger input");
             }

@@ -31,7 +31,7 @@ struct dense {
     static constexpr bool valid = units_nonzero<dense>::value && is_shape_v<In>;
     template<class In>
     static constexpr bool check() {
-        static_assert(units_nonzero<dense>::value,
+        static_assert(units_nonzero<dense>{},
                       "typenet::dense: dense<0> has no outputs; use dense<N> with N >= 1");
         return valid<In>;
     }

@@ -40,10 +40,10 @@ struct pool_spec {
     static constexpr bool valid = rank_matches<Pool, In>::value && pool_tiles<Pool, In>::value;
     template<class In>
     static constexpr bool check() {
-        static_assert(rank_matches<Pool, In>::value,
+        static_assert(rank_matches<Pool, In>{},
                       "typenet::maxpool/avgpool: the input must be a CxHxW feature map (rank 3)");
         if constexpr (rank_matches<Pool, In>::value)
-            static_assert(pool_tiles<Pool, In>::value,
+            static_assert(pool_tiles<Pool, In>{},
                           "typenet::maxpool/avgpool: the PxP window does not tile the input "
                           "exactly; choose P dividing H and W, or change the previous layer");
         return valid<In>;

@@ -48,7 +48,7 @@ public:
     }
     T forward_backward(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
                        std::size_t label) {
-        static_assert(has_loss<Net>::value,
+        static_assert(has_loss<Net>{},
                       "typenet::model::forward_backward: the network has no loss; end the seq "
                       "with softmax_ce (forward() works without one)");
         if constexpr (has_loss<Net>::value && net::valid) {

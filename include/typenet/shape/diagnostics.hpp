@@ -1,7 +1,9 @@
 #pragma once
 // Rules that apply to every layer, as traits that tests can query. The layer-specific rules
 // (kernel_fits, pool_tiles, ...) live with their layers. Each rule is checked by one static_assert
-// whose condition is the trait itself, so the compiler prints the layer and the shapes.
+// whose condition is the trait itself, so the compiler prints the layer and the shapes. The
+// condition is written `trait<...>{}`, not `trait<...>::value`: for `::value` g++ 12 names only the
+// base class ("std::integral_constant<bool, false>::value evaluates to false").
 
 #include "typenet/shape/shape.hpp"
 

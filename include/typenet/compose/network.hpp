@@ -40,11 +40,16 @@ constexpr bool check_layer() {
         return false;
     } else {
         constexpr bool fits_input = Layer::template check<In>();
-        if constexpr (Layer::is_loss)
+        if constexpr (Layer::is_loss) {
             static_assert(loss_is_last<Layer, Index, Count>{},
                           "typenet::seq: the loss (softmax_ce) must be the last layer; move it "
                           "to the end or remove the layers after it");
-        return fits_input;
+            // A misplaced loss is a failed rule like any other: it invalidates the network, so
+            // whole-network checks (forward_backward's has_loss) do not report it a second time.
+            return fits_input && loss_is_last<Layer, Index, Count>::value;
+        } else {
+            return fits_input;
+        }
     }
 }
 

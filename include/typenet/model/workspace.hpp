@@ -48,9 +48,11 @@ public:
     }
     T forward_backward(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
                        std::size_t label) {
-        static_assert(has_loss<Net>{},
-                      "typenet::model::forward_backward: the network has no loss; end the seq "
-                      "with softmax_ce (forward() works without one)");
+        // An invalid network has reported its first failed rule already (one error, not two).
+        if constexpr (net::valid)
+            static_assert(has_loss<Net>{},
+                          "typenet::model::forward_backward: the network has no loss; end the seq "
+                          "with softmax_ce (forward() works without one)");
         if constexpr (has_loss<Net>::value && net::valid) {
             check_label(label);
             forward(params, x);

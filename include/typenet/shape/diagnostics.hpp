@@ -12,11 +12,14 @@
 
 namespace typenet {
 
-/// Does `In` have the rank `Layer` consumes (Layer::input_rank; 0 means any rank)?
+/// Does `In` have the rank `Layer` consumes (Layer::input_rank; 0 means any rank)? False for
+/// anything that is not a shape (invalid_shape, int, ...), without a hard error: a partial
+/// specialisation, since `is_shape_v<In> && In::rank == ...` would still form `In::rank`.
 template<class Layer, class In>
-struct rank_matches
-    : std::bool_constant<is_shape_v<In> && (Layer::input_rank == 0 || In::rank == Layer::input_rank)> {
-};
+struct rank_matches : std::false_type {};
+template<class Layer, std::size_t... D>
+struct rank_matches<Layer, shape<D...>>
+    : std::bool_constant<(Layer::input_rank == 0 || sizeof...(D) == Layer::input_rank)> {};
 
 /// Does `Layer` accept input shape `In` (every rule of the layer holds)?
 template<class Layer, class In>

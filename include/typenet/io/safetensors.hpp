@@ -1,0 +1,440 @@
+#pragma once
+// Weights files in the safetensors format (https://github.com/huggingface/safetensors):
+//
+//   8 bytes     N, the header length, unsigned little-endian
+//   N bytes     JSON: {"__metadata__": {"key": "value", ...},
+//                      "<name>": {"dtype": "F32", "shape": [6, 1, 5, 5], "data_offsets": [b, e]},
+//                      ...}   (padded with spaces to a multiple of 8)
+//   the rest    the tensors' bytes, little-endian, row-major; [b, e) is relative to this buffer,
+//               which the tensors cover exactly (no gaps, no overlap, nothing after them)
+//
+// One tensor per parameter tensor, named as torch.nn.Sequential names them ("0.weight",
+// "0.bias", "3.weight", ...: network::parameter_entries()), in PyTorch's layout, so
+// `net.load_state_dict(safetensors.torch.load_file(path))` works for the same architecture. The
+// metadata records the network's signature; a file made for another architecture is refused
+// with both signatures in the message. A file without the signature (e.g. written by PyTorch) is
+// accepted if its tensors match by name, dtype and shape.
+//
+// Saving writes a temporary file in the target's directory and renames it over the target, so the
+// target is either the old file or the complete new one, never a half-written file. Loading
+// validates the whole file before it changes a single parameter.
+
+#include "typenet/compose/network.hpp"
+#include "typenet/io/error.hpp"
+#include "typenet/model/model.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#if __has_include(<unistd.h>)
+#include <fcntl.h>
+#include <unistd.h>
+#define TYPENET_HAS_FSYNC 1
+#endif
+
+namespace typenet {
+
+/// The "__metadata__" of a safetensors file: string keys to string values.
+using safetensors_metadata = std::map<std::string, std::string>;
+
+/// Metadata keys typenet writes (and reserves).
+inline constexpr const char* safetensors_signature_key = "typenet.signature";
+inline constexpr const char* safetensors_version_key = "typenet.format_version";
+
+namespace detail {
+
+/// One parameter tensor as stored: its name, PyTorch dims, and where it lives in the flat block.
+struct stored_tensor {
+    std::string name;
+    std::vector<std::size_t> dims;
+    std::size_t offset = 0;
+    std::size_t count = 0;
+};
+
+template<class Net, class In>
+std::vector<stored_tensor> stored_tensors() {
+    std::vector<stored_tensor> out;
+    for (auto& e : network<Net, In>::parameter_entries())
+        out.push_back({e.name, e.desc.dims, e.offset, e.desc.size()});
+    return out;
+}
+
+template<class T>
+constexpr const char* safetensors_dtype() {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+                  "typenet safetensors: parameters must be float (F32) or double (F64)");
+    return std::is_same_v<T, float> ? "F32" : "F64";
+}
+
+inline std::string dims_string(const std::vector<std::size_t>& d) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < d.size(); ++i)
+        s += (i ? ", " : "") + std::to_string(d[i]);
+    return s + "]";
+}
+
+/// Little-endian bytes of v, whatever the host's byte order.
+template<class T>
+void put_le(unsigned char* out, T v) {
+    using U = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+    const U u = std::bit_cast<U>(v);
+    for (std::size_t i = 0; i < sizeof(U); ++i)
+        out[i] = static_cast<unsigned char>(u >> (8 * i));
+}
+template<class T>
+T get_le(const unsigned char* in) {
+    using U = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+    U u = 0;
+    for (std::size_t i = 0; i < sizeof(U); ++i)
+        u |= U{in[i]} << (8 * i);
+    return std::bit_cast<T>(u);
+}
+
+/// A temporary file beside the target, removed unless commit() renamed it over the target.
+class atomic_file {
+public:
+    explicit atomic_file(std::filesystem::path target)
+        : target_(std::move(target)) {
+        if (target_.filename().empty())
+            throw io_error(target_, "not a file name");
+        std::random_device rd;
+        for (int attempt = 0; attempt < 16 && !file_; ++attempt) {
+            char suffix[32];
+            std::snprintf(suffix, sizeof suffix, ".tmp-%08x", static_cast<unsigned>(rd()));
+            temp_ = target_.parent_path() / ("." + target_.filename().string() + suffix);
+            errno = 0;
+            file_ = std::fopen(temp_.c_str(), "wbx"); // x: never reuse an existing file
+            if (!file_ && errno != EEXIST)
+                break;
+        }
+        if (!file_)
+            throw io_error(target_, "cannot create the temporary file " + temp_.string() + ": " +
+                                        std::strerror(errno));
+    }
+    atomic_file(const atomic_file&) = delete;
+    atomic_file& operator=(const atomic_file&) = delete;
+    ~atomic_file() {
+        if (file_)
+            std::fclose(file_);
+        if (!committed_) {
+            std::error_code ec;
+            std::filesystem::remove(temp_, ec);
+        }
+    }
+
+    void write(const void* data, std::size_t n) {
+        if (n && std::fwrite(data, 1, n, file_) != n)
+            fail("cannot write");
+    }
+
+    /// Flushes the data to disk, then renames the temporary file over the target.
+    void commit() {
+        if (std::fflush(file_) != 0)
+            fail("cannot write");
+#ifdef TYPENET_HAS_FSYNC
+        if (::fsync(::fileno(file_)) != 0)
+            fail("cannot flush to disk");
+#endif
+        const int closed = std::fclose(file_);
+        file_ = nullptr;
+        if (closed != 0)
+            fail("cannot close");
+        std::error_code ec;
+        std::filesystem::rename(temp_, target_, ec);
+        if (ec)
+            throw io_error(target_,
+                           "cannot replace it with " + temp_.string() + ": " + ec.message());
+        committed_ = true;
+#ifdef TYPENET_HAS_FSYNC
+        // Make the rename itself durable; a failure here leaves a complete file, so ignore it.
+        const auto dir =
+            target_.parent_path().empty() ? std::filesystem::path(".") : target_.parent_path();
+        if (const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY); fd >= 0) {
+            ::fsync(fd);
+            ::close(fd);
+        }
+#endif
+    }
+
+private:
+    [[noreturn]] void fail(const char* what) {
+        throw io_error(target_, std::string(what) + " the temporary file " + temp_.string() + ": " +
+                                    std::strerror(errno) + " (the target is left as it was)");
+    }
+
+    std::filesystem::path target_;
+    std::filesystem::path temp_;
+    std::FILE* file_ = nullptr;
+    bool committed_ = false;
+};
+
+template<class T>
+void write_safetensors(const std::filesystem::path& path, const std::string& signature,
+                       const std::vector<stored_tensor>& tensors, std::span<const T> params,
+                       const safetensors_metadata& extra) {
+    for (const char* key : {safetensors_signature_key, safetensors_version_key})
+        if (extra.count(key))
+            throw std::invalid_argument(std::string("typenet::save_safetensors: metadata key '") +
+                                        key + "' is reserved");
+    nlohmann::ordered_json header;
+    auto& meta = header["__metadata__"];
+    meta = nlohmann::ordered_json::object();
+    meta["format"] = "pt"; // PyTorch layout; what safetensors.torch and transformers look for
+    meta[safetensors_signature_key] = signature;
+    meta[safetensors_version_key] = "1";
+    for (const auto& [k, v] : extra)
+        if (k != "format")
+            meta[k] = v;
+    std::size_t at = 0;
+    for (const auto& t : tensors) {
+        const std::size_t bytes = t.count * sizeof(T);
+        header[t.name] = {{"dtype", safetensors_dtype<T>()},
+                          {"shape", t.dims},
+                          {"data_offsets", {at, at + bytes}}};
+        at += bytes;
+    }
+    std::string text = header.dump();
+    // Pad so that the data start 8-byte aligned, as the reference implementation does.
+    text.append((8 - (8 + text.size()) % 8) % 8, ' ');
+
+    atomic_file out(path);
+    unsigned char len[8];
+    put_le(len, static_cast<std::uint64_t>(text.size()));
+    out.write(len, sizeof len);
+    out.write(text.data(), text.size());
+    std::vector<unsigned char> buf;
+    for (const auto& t : tensors) {
+        buf.resize(t.count * sizeof(T));
+        for (std::size_t i = 0; i < t.count; ++i)
+            put_le(buf.data() + i * sizeof(T), params[t.offset + i]);
+        out.write(buf.data(), buf.size());
+    }
+    out.commit();
+}
+
+inline std::vector<unsigned char> read_whole_file(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw io_error(path, "is a directory, not a weights file");
+    errno = 0;
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw io_error(path, std::string("cannot open: ") +
+                                 (errno ? std::strerror(errno) : "unknown error"));
+    std::vector<unsigned char> data((std::istreambuf_iterator<char>(in)), {});
+    if (in.bad())
+        throw io_error(path, std::string("read error: ") + std::strerror(errno));
+    return data;
+}
+
+inline std::uint64_t json_offset(const std::filesystem::path& path, const std::string& name,
+                                 const nlohmann::json& v) {
+    if (!v.is_number_unsigned())
+        throw io_error(path, "corrupt header: tensor '" + name +
+                                 "' has a data offset that is not a non-negative integer");
+    return v.get<std::uint64_t>();
+}
+
+/// Validates the file against `tensors` (names, dtypes, shapes, offsets, coverage) and returns
+/// its metadata; writes the parameters only when every check has passed.
+template<class T>
+safetensors_metadata
+read_safetensors(const std::filesystem::path& path, const std::string& signature,
+                 const std::vector<stored_tensor>& tensors, std::span<T> params) {
+    const std::vector<unsigned char> file = read_whole_file(path);
+    if (file.size() < 8)
+        throw io_error(path, "too short for a safetensors file (" + std::to_string(file.size()) +
+                                 " bytes; the header length alone takes 8)");
+    const std::uint64_t n = get_le<std::uint64_t>(file.data());
+    const std::uint64_t rest = file.size() - 8;
+    if (n == 0 || n > rest)
+        throw io_error(path, "truncated or not a safetensors file: the header length is " +
+                                 std::to_string(n) + " bytes but " + std::to_string(rest) +
+                                 " bytes follow it");
+    nlohmann::json header;
+    try {
+        header = nlohmann::json::parse(file.begin() + 8, file.begin() + 8 + n);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw io_error(path, std::string("corrupt JSON header: ") + e.what());
+    }
+    if (!header.is_object())
+        throw io_error(path, "corrupt header: the JSON header is not an object");
+
+    safetensors_metadata meta;
+    if (auto it = header.find("__metadata__"); it != header.end()) {
+        if (!it->is_object())
+            throw io_error(path, "corrupt header: __metadata__ is not an object");
+        for (const auto& item : it->items()) {
+            const nlohmann::json& v = item.value();
+            if (!v.is_string())
+                throw io_error(path,
+                               "corrupt header: metadata '" + item.key() + "' is not a string");
+            meta[item.key()] = v.get<std::string>();
+        }
+    }
+    if (auto it = meta.find(safetensors_signature_key); it != meta.end() && it->second != signature)
+        throw io_error(path,
+                       "was saved for '" + it->second + "' but this model is '" + signature + "'");
+
+    // Every tensor in the file: its byte range in the data buffer.
+    const std::uint64_t data_size = rest - n;
+    const unsigned char* data = file.data() + 8 + n;
+    struct range {
+        std::uint64_t begin, end;
+        std::string name;
+    };
+    std::vector<range> ranges;
+    for (const auto& item : header.items()) {
+        const std::string& name = item.key();
+        const nlohmann::json& t = item.value();
+        if (name == "__metadata__")
+            continue;
+        if (!t.is_object() || !t.contains("dtype") || !t.contains("shape") ||
+            !t.contains("data_offsets") || !t["dtype"].is_string() || !t["shape"].is_array() ||
+            !t["data_offsets"].is_array() || t["data_offsets"].size() != 2)
+            throw io_error(path, "corrupt header: tensor '" + name +
+                                     "' lacks a dtype, shape or data_offsets pair");
+        const std::uint64_t b = json_offset(path, name, t["data_offsets"][0]);
+        const std::uint64_t e = json_offset(path, name, t["data_offsets"][1]);
+        if (b > e)
+            throw io_error(path, "corrupt header: tensor '" + name + "' has data_offsets [" +
+                                     std::to_string(b) + ", " + std::to_string(e) + "]");
+        if (e > data_size)
+            throw io_error(path, "truncated: tensor '" + name + "' ends at byte " +
+                                     std::to_string(e) + " of the data but the file holds " +
+                                     std::to_string(data_size) + " data bytes");
+        ranges.push_back({b, e, name});
+    }
+    std::sort(ranges.begin(), ranges.end(),
+              [](const range& a, const range& b) { return a.begin < b.begin; });
+    std::uint64_t covered = 0;
+    for (const auto& r : ranges) {
+        if (r.begin != covered)
+            throw io_error(path, "corrupt header: tensor '" + r.name + "' starts at byte " +
+                                     std::to_string(r.begin) + " of the data, expected " +
+                                     std::to_string(covered) + " (tensors must be contiguous)");
+        covered = r.end;
+    }
+    if (covered != data_size)
+        throw io_error(path, "trailing data: " + std::to_string(data_size - covered) +
+                                 " bytes after the last tensor");
+
+    std::vector<std::string> expected;
+    for (const auto& t : tensors)
+        expected.push_back(t.name);
+    for (const auto& r : ranges)
+        if (std::find(expected.begin(), expected.end(), r.name) == expected.end())
+            throw io_error(path, "holds tensor '" + r.name + "', which this model ('" + signature +
+                                     "') does not have");
+
+    std::vector<T> staged(params.size());
+    for (const auto& t : tensors) {
+        auto it = header.find(t.name);
+        if (it == header.end())
+            throw io_error(path,
+                           "missing tensor '" + t.name + "' of this model ('" + signature + "')");
+        const nlohmann::json& h = *it;
+        const std::string dtype = h["dtype"].get<std::string>();
+        std::vector<std::size_t> dims;
+        for (const auto& d : h["shape"]) {
+            if (!d.is_number_unsigned())
+                throw io_error(path, "corrupt header: tensor '" + t.name +
+                                         "' has a shape that is not a list of sizes");
+            dims.push_back(d.get<std::size_t>());
+        }
+        if (dims != t.dims)
+            throw io_error(path, "tensor '" + t.name + "' has shape " + dims_string(dims) +
+                                     " but this model expects " + dims_string(t.dims));
+        const std::size_t esize = dtype == "F32" ? 4 : dtype == "F64" ? 8 : 0;
+        if (esize == 0)
+            throw io_error(path, "tensor '" + t.name + "' has dtype " + dtype +
+                                     "; typenet reads F32 and F64");
+        const std::uint64_t b = h["data_offsets"][0].get<std::uint64_t>();
+        const std::uint64_t e = h["data_offsets"][1].get<std::uint64_t>();
+        if (e - b != t.count * esize)
+            throw io_error(path, "corrupt header: tensor '" + t.name + "' spans " +
+                                     std::to_string(e - b) + " bytes but " + dtype + " " +
+                                     dims_string(t.dims) + " takes " +
+                                     std::to_string(t.count * esize));
+        const unsigned char* src = data + b;
+        T* dst = staged.data() + t.offset;
+        // F32 <-> F64 converts (as tensor.to(dtype) would); same dtype copies bits.
+        for (std::size_t i = 0; i < t.count; ++i)
+            dst[i] = esize == 4 ? static_cast<T>(get_le<float>(src + 4 * i))
+                                : static_cast<T>(get_le<double>(src + 8 * i));
+    }
+    std::copy(staged.begin(), staged.end(), params.begin());
+    return meta;
+}
+
+template<class Net, class In>
+void check_parameter_count(std::size_t n, const char* function) {
+    constexpr std::size_t expected = network<Net, In>::parameter_count;
+    if (n != expected)
+        throw std::invalid_argument(std::string("typenet::") + function + ": " + std::to_string(n) +
+                                    " parameters given but '" + network<Net, In>::signature() +
+                                    "' has " + std::to_string(expected));
+}
+
+} // namespace detail
+
+/// Saves the parameter block of network<Net, In> (parameters() order and layout) to `path`
+/// atomically; `extra` is added to the file's metadata (keys "typenet.*" are reserved).
+/// Throws io_error (the target untouched) if the file cannot be written.
+///
+///     typenet::save_safetensors<dsl::lenet5, dsl::lenet5_input>(params, "lenet5.safetensors");
+template<class Net, class In, class T, std::size_t N>
+void save_safetensors(std::span<T, N> params, const std::filesystem::path& path,
+                      const safetensors_metadata& extra = {}) {
+    using value_t = std::remove_const_t<T>;
+    detail::check_parameter_count<Net, In>(params.size(), "save_safetensors");
+    detail::write_safetensors<value_t>(
+        path, network<Net, In>::signature(), detail::stored_tensors<Net, In>(),
+        std::span<const value_t>(params.data(), params.size()), extra);
+}
+
+/// Loads `path` into the parameter block of network<Net, In>. F32 files load into double
+/// parameters and F64 into float (rounded). Throws io_error naming the file if it is missing,
+/// truncated, corrupt, or made for another architecture; `params` is changed only on success.
+/// Returns the file's metadata.
+template<class Net, class In, class T, std::size_t N>
+safetensors_metadata load_safetensors(std::span<T, N> params, const std::filesystem::path& path) {
+    static_assert(!std::is_const_v<T>, "typenet::load_safetensors: the parameters must be mutable");
+    (void)detail::safetensors_dtype<T>();
+    detail::check_parameter_count<Net, In>(params.size(), "load_safetensors");
+    return detail::read_safetensors<T>(path, network<Net, In>::signature(),
+                                       detail::stored_tensors<Net, In>(),
+                                       std::span<T>(params.data(), params.size()));
+}
+
+/// Saves a model's parameters; see the span overload.
+template<class Net, class In, class T>
+void save_safetensors(const model<Net, In, T>& m, const std::filesystem::path& path,
+                      const safetensors_metadata& extra = {}) {
+    save_safetensors<Net, In>(m.parameters(), path, extra);
+}
+
+/// Loads a model's parameters; see the span overload.
+template<class Net, class In, class T>
+safetensors_metadata load_safetensors(model<Net, In, T>& m, const std::filesystem::path& path) {
+    return load_safetensors<Net, In>(m.parameters(), path);
+}
+
+} // namespace typenet

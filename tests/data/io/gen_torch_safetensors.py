@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Cross-checks typenet's safetensors files against PyTorch (Debian python3-torch).
+
+Debian has no `safetensors` package, so the format is written and read here with json + struct,
+following https://github.com/huggingface/safetensors (8-byte little-endian header length, JSON
+header, raw little-endian data). CI does not run this script; its outputs are committed.
+
+1. `gen_torch_safetensors.py generate` (run from anywhere) writes, next to this script:
+     torch_small.safetensors   the parameters of a PyTorch nn.Sequential (default init, seed 0)
+                               with the layout of typenet's
+                               seq<conv<3,3,filters<2>>, relu, maxpool<2>, conv<2,2,filters<3>>,
+                                   relu, dense<5>, relu, dense<4>, softmax_ce> on shape<1,8,8>;
+                               no typenet signature in its metadata (a "foreign" file)
+     torch_small_expected.json three inputs and PyTorch's logits for them
+   tests/io/safetensors_test.cpp loads both and must reproduce the logits.
+
+2. `gen_torch_safetensors.py check DIR` reads DIR/lenet5.safetensors and DIR/lenet5_logits.json
+   written by safetensors_test.cpp when TYPENET_SAFETENSORS_EXPORT=DIR is set, loads the tensors
+   into torch's LeNet-5 (same names) and compares the logits.
+"""
+import collections
+import json
+import os
+import struct
+import sys
+
+import torch
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DTYPES = {"F32": (torch.float32, 4), "F64": (torch.float64, 8)}
+
+
+def write_safetensors(path, tensors, metadata):
+    header = {"__metadata__": metadata}
+    blobs, at = [], 0
+    for name, t in tensors.items():
+        t = t.detach().contiguous().to(torch.float32)
+        raw = struct.pack("<%df" % t.numel(), *t.flatten().tolist())
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [at, at + len(raw)]}
+        blobs.append(raw)
+        at += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * ((8 - (8 + len(text)) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    assert (8 + n) % 8 == 0, "header not padded to 8 bytes"
+    header = json.loads(data[8 : 8 + n])
+    buf = data[8 + n :]
+    meta = header.pop("__metadata__", {})
+    spans = sorted(h["data_offsets"] for h in header.values())
+    assert spans[0][0] == 0 and spans[-1][1] == len(buf), "buffer not covered exactly"
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:])), "gap or overlap"
+    tensors = {}
+    for name, h in header.items():
+        dtype, size = DTYPES[h["dtype"]]
+        b, e = h["data_offsets"]
+        count = (e - b) // size
+        fmt = "<%d%s" % (count, "f" if size == 4 else "d")
+        values = struct.unpack(fmt, buf[b:e])
+        tensors[name] = torch.tensor(values, dtype=dtype).reshape(h["shape"])
+    return meta, tensors
+
+
+def small_net():
+    # typenet's dense flattens implicitly: the Flatten gets a name that is not a layer index.
+    return nn.Sequential(collections.OrderedDict([
+        ("0", nn.Conv2d(1, 2, 3)), ("1", nn.ReLU()), ("2", nn.MaxPool2d(2)),
+        ("3", nn.Conv2d(2, 3, 2)), ("4", nn.ReLU()), ("flatten", nn.Flatten()),
+        ("5", nn.Linear(12, 5)), ("6", nn.ReLU()), ("7", nn.Linear(5, 4))]))
+
+
+def lenet5():
+    return nn.Sequential(collections.OrderedDict([
+        ("0", nn.Conv2d(1, 6, 5)), ("1", nn.ReLU()), ("2", nn.MaxPool2d(2)),
+        ("3", nn.Conv2d(6, 16, 5)), ("4", nn.ReLU()), ("5", nn.MaxPool2d(2)),
+        ("flatten", nn.Flatten()),
+        ("6", nn.Linear(256, 120)), ("7", nn.ReLU()), ("8", nn.Linear(120, 84)), ("9", nn.ReLU()),
+        ("10", nn.Linear(84, 10))]))
+
+
+def generate():
+    torch.manual_seed(0)
+    net = small_net()
+    write_safetensors(os.path.join(HERE, "torch_small.safetensors"), net.state_dict(),
+                      {"format": "pt"})
+    x = torch.rand(3, 1, 8, 8) - 0.25
+    with torch.no_grad():
+        logits = net(x)
+    with open(os.path.join(HERE, "torch_small_expected.json"), "w") as f:
+        json.dump({"inputs": x.flatten(1).tolist(), "logits": logits.tolist()}, f)
+    print("wrote torch_small.safetensors and torch_small_expected.json")
+
+
+def check(directory):
+    meta, tensors = read_safetensors(os.path.join(directory, "lenet5.safetensors"))
+    print("metadata:", meta)
+    net = lenet5().double()
+    net.load_state_dict(tensors, strict=True)  # names and shapes must match exactly
+    with open(os.path.join(directory, "lenet5_logits.json")) as f:
+        expected = json.load(f)
+    x = torch.tensor(expected["inputs"], dtype=torch.float64).reshape(-1, 1, 28, 28)
+    with torch.no_grad():
+        logits = net(x)
+    want = torch.tensor(expected["logits"], dtype=torch.float64)
+    err = (logits - want).abs().max().item()
+    print("max |torch - typenet| logit difference: %.3g" % err)
+    assert err < 1e-4, "logits differ"
+    print("OK")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "generate":
+        generate()
+    elif len(sys.argv) == 3 and sys.argv[1] == "check":
+        check(sys.argv[2])
+    else:
+        sys.exit(__doc__)

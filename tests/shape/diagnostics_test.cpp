@@ -4,9 +4,10 @@
 #define BOOST_TEST_MODULE shape.diagnostics
 #include "dsl/lenet5.hpp"
 #include "dsl/seed_net.hpp"
-#include "typenet.hpp"
 
 #include <boost/test/unit_test.hpp>
+
+#include "typenet.hpp"
 
 namespace tn = typenet;
 using tn::shape;
@@ -57,7 +58,8 @@ static_assert(!tn::loss_is_last<tn::softmax_ce, 2, 4>::value);
 static_assert(tn::has_loss<tn::dsl::seed_net>::value);
 static_assert(tn::has_loss<tn::dsl::lenet5>::value);
 static_assert(!tn::has_loss<tn::seq<tn::conv<2, 2>, tn::relu>>::value);
-static_assert(tn::has_loss<tn::seq<tn::seq<tn::relu>, tn::seq<tn::dense<2>, tn::softmax_ce>>>::value);
+static_assert(
+    tn::has_loss<tn::seq<tn::seq<tn::relu>, tn::seq<tn::dense<2>, tn::softmax_ce>>>::value);
 static_assert(!tn::has_loss<tn::seq<>>::value);
 
 BOOST_AUTO_TEST_CASE(fits_combines_every_rule_of_a_layer) {

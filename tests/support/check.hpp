@@ -2,6 +2,8 @@
 // Shared helpers of the unit tests: deterministic random inputs and element-wise comparison of a
 // computed range against reference numbers (the references come from tests/data/gen_*.py).
 
+#include "typenet/tensor/tensor.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include <iterator>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace typenet::test {
@@ -31,6 +34,15 @@ void load(Dst&& dst, const double (&src)[N]) {
                    [](double v) { return static_cast<value_type>(v); });
 }
 
+/// A tensor<T, Shape> holding reference numbers.
+template<class T, class Shape, std::size_t N>
+tensor<T, Shape> from_ref(const double (&src)[N]) {
+    static_assert(N == Shape::size, "reference array and tensor shape disagree");
+    tensor<T, Shape> t;
+    load(t, src);
+    return t;
+}
+
 /// Largest magnitude of a range.
 template<class R>
 double max_abs(const R& r) {
@@ -44,7 +56,8 @@ double max_abs(const R& r) {
 /// absolute for elements that are small only because of cancellation in a sum of larger terms.
 template<class A, class E>
 void check_close(const A& actual, const E& expected, double rtol, const std::string& what) {
-    const std::size_t n = static_cast<std::size_t>(std::distance(std::begin(actual), std::end(actual)));
+    const std::size_t n =
+        static_cast<std::size_t>(std::distance(std::begin(actual), std::end(actual)));
     const std::size_t m =
         static_cast<std::size_t>(std::distance(std::begin(expected), std::end(expected)));
     BOOST_TEST_REQUIRE(n == m, what << ": " << n << " values computed, " << m << " expected");
@@ -56,8 +69,8 @@ void check_close(const A& actual, const E& expected, double rtol, const std::str
         const double av = static_cast<double>(*a), ev = static_cast<double>(*e);
         const bool ok = std::abs(av - ev) <= rtol * (std::abs(ev) + scale);
         if (!ok && ++failures <= 5)
-            BOOST_ERROR(what << "[" << i << "] = " << av << ", expected " << ev
-                             << " (tolerance " << rtol << ")");
+            BOOST_ERROR(what << "[" << i << "] = " << av << ", expected " << ev << " (tolerance "
+                             << rtol << ")");
     }
     BOOST_TEST(failures == 0u, what << ": " << failures << " of " << n << " values differ");
 }

@@ -1,0 +1,122 @@
+#pragma once
+// adam<T, N>: Adam (Kingma & Ba, 2015) as torch.optim.Adam computes it (amsgrad off; see
+// https://pytorch.org/docs/stable/generated/torch.optim.Adam.html and _single_tensor_adam):
+//
+//   t <- t + 1
+//   g <- grad + weight_decay * p                          (L2 penalty, not AdamW's decoupling)
+//   m <- beta1 * m + (1 - beta1) * g
+//   v <- beta2 * v + (1 - beta2) * g * g
+//   p <- p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+//
+// The bias corrections are computed in double (they are Python floats in PyTorch), the
+// element-wise operations in T. The moment buffers are allocated by the constructor: step()
+// allocates nothing.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace typenet {
+
+/// torch.optim.Adam's hyper-parameters, with its defaults.
+struct adam_options {
+    double lr = 1e-3;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double eps = 1e-8;
+    double weight_decay = 0.0;
+};
+
+/// Adam over a flat block of N parameters (e.g. model::parameter_count).
+template<class T, std::size_t N>
+class adam {
+    static_assert(std::is_floating_point_v<T>, "typenet::adam: T must be a floating type");
+    static_assert(N != std::dynamic_extent, "typenet::adam: N is the static parameter count");
+
+public:
+    using value_type = T;
+    static constexpr std::size_t parameter_count = N;
+
+    /// Throws std::invalid_argument for the settings torch.optim.Adam rejects.
+    explicit adam(const adam_options& options = {})
+        : options_(options)
+        , m_(N)
+        , v_(N) {
+        if (!(options.lr >= 0.0))
+            throw std::invalid_argument("typenet::adam: invalid learning rate " +
+                                        std::to_string(options.lr));
+        if (!(options.eps >= 0.0))
+            throw std::invalid_argument("typenet::adam: invalid epsilon " +
+                                        std::to_string(options.eps));
+        if (!(options.beta1 >= 0.0 && options.beta1 < 1.0) ||
+            !(options.beta2 >= 0.0 && options.beta2 < 1.0))
+            throw std::invalid_argument("typenet::adam: betas must lie in [0, 1)");
+        if (!(options.weight_decay >= 0.0))
+            throw std::invalid_argument("typenet::adam: invalid weight decay " +
+                                        std::to_string(options.weight_decay));
+    }
+
+    /// One update of `params` from `grads` (both N long; std::invalid_argument otherwise).
+    void step(std::span<T> params, std::span<const T> grads) {
+        if (params.size() != N || grads.size() != N)
+            throw std::invalid_argument("typenet::adam::step: " + std::to_string(params.size()) +
+                                        " parameters and " + std::to_string(grads.size()) +
+                                        " gradients given for an optimizer of " +
+                                        std::to_string(N));
+        ++steps_;
+        const double t = static_cast<double>(steps_);
+        const double bias_correction1 = 1.0 - std::pow(options_.beta1, t);
+        const double bias_correction2 = 1.0 - std::pow(options_.beta2, t);
+        const T step_size = static_cast<T>(options_.lr / bias_correction1);
+        const T bc2_sqrt = static_cast<T>(std::sqrt(bias_correction2));
+        const T b1 = static_cast<T>(options_.beta1), b2 = static_cast<T>(options_.beta2);
+        const T a1 = static_cast<T>(1.0 - options_.beta1);
+        const T a2 = static_cast<T>(1.0 - options_.beta2);
+        const T eps = static_cast<T>(options_.eps), wd = static_cast<T>(options_.weight_decay);
+        const bool decay = options_.weight_decay != 0.0;
+        T* m = m_.data();
+        T* v = v_.data();
+        for (std::size_t i = 0; i < N; ++i) {
+            const T g = decay ? grads[i] + wd * params[i] : grads[i];
+            m[i] = b1 * m[i] + a1 * g;
+            v[i] = b2 * v[i] + a2 * g * g; // addcmul_: (value * t1) * t2
+            const T denom = std::sqrt(v[i]) / bc2_sqrt + eps;
+            params[i] = params[i] - step_size * (m[i] / denom);
+        }
+    }
+
+    /// The hyper-parameters; lr may be changed between steps (a schedule).
+    const adam_options& options() const noexcept { return options_; }
+    double lr() const noexcept { return options_.lr; }
+    void set_lr(double lr) {
+        if (!(lr >= 0.0))
+            throw std::invalid_argument("typenet::adam: invalid learning rate " +
+                                        std::to_string(lr));
+        options_.lr = lr;
+    }
+
+    /// Steps taken (torch's state['step']).
+    std::size_t steps() const noexcept { return steps_; }
+    /// First and second moment estimates (torch's state['exp_avg'], state['exp_avg_sq']).
+    std::span<const T> first_moment() const noexcept { return m_; }
+    std::span<const T> second_moment() const noexcept { return v_; }
+    /// Forgets the moments, as a freshly constructed optimizer.
+    void reset() noexcept {
+        steps_ = 0;
+        std::fill(m_.begin(), m_.end(), T{});
+        std::fill(v_.begin(), v_.end(), T{});
+    }
+
+private:
+    adam_options options_;
+    std::vector<T> m_;
+    std::vector<T> v_;
+    std::size_t steps_ = 0;
+};
+
+} // namespace typenet

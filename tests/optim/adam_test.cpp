@@ -1,0 +1,124 @@
+// adam (include/typenet/optim/adam.hpp) against torch.optim.Adam: steps computed by hand for a
+// constant gradient, and three steps on five parameters for two settings from
+// tests/optim/gen_optim_reference.py (PyTorch 1.13, float64).
+#define BOOST_TEST_MODULE optim.adam
+#include "typenet/optim/adam.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <array>
+#include <cmath>
+#include <span>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "count_new.hpp"
+
+namespace tn = typenet;
+using value_types = std::tuple<float, double>;
+
+namespace {
+
+template<class T>
+double tolerance() {
+    return sizeof(T) == sizeof(double) ? 1e-12 : 1e-6;
+}
+
+constexpr std::array<double, 5> p0{1.0, -0.5, 0.25, 2.0, -1.5};
+constexpr double grads[3][5] = {
+    {0.5, 0.1, -0.3, 0.0, 1.2}, {0.4, -0.2, -0.1, 0.3, 0.9}, {-0.2, 0.05, 0.6, -0.4, 0.7}};
+
+template<class T>
+void check_three_steps(const tn::adam_options& o, const double (&expected)[3][5],
+                       const std::string& what) {
+    tn::adam<T, 5> opt(o);
+    std::array<T, 5> p{};
+    for (std::size_t i = 0; i < 5; ++i)
+        p[i] = static_cast<T>(p0[i]);
+    for (std::size_t s = 0; s < 3; ++s) {
+        std::array<T, 5> g{};
+        for (std::size_t i = 0; i < 5; ++i)
+            g[i] = static_cast<T>(grads[s][i]);
+        opt.step(p, g);
+        for (std::size_t i = 0; i < 5; ++i)
+            BOOST_TEST(static_cast<double>(p[i]) == expected[s][i],
+                       what << " step " << s + 1 << " [" << i << "]"
+                            << boost::test_tools::tolerance(tolerance<T>()));
+    }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(constant_gradient_by_hand, T, value_types) {
+    // p = 1, g = 0.5 every step, lr 0.1, betas (0.9, 0.999), eps 1e-8:
+    //   1: m = 0.05, v = 0.00025; m / (1 - 0.9) = 0.5, v / (1 - 0.999) = 0.25, sqrt = 0.5
+    //      p = 1 - 0.1 * 0.5 / (0.5 + 1e-8) = 0.900000002
+    //   2: m = 0.095, v = 0.00049975; m / 0.19 = 0.5, v / 0.001999 = 0.25: the same step again
+    // With a constant gradient the bias-corrected ratio stays 1: Adam moves lr per step.
+    tn::adam<T, 1> opt({.lr = 0.1});
+    std::array<T, 1> p{T(1)};
+    const std::array<T, 1> g{T(0.5)};
+    const double step = 0.1 * 0.5 / (0.5 + 1e-8);
+    for (int s = 1; s <= 3; ++s) {
+        opt.step(p, g);
+        BOOST_TEST(static_cast<double>(p[0]) == 1.0 - s * step,
+                   boost::test_tools::tolerance(tolerance<T>()));
+    }
+    BOOST_TEST(static_cast<double>(opt.first_moment()[0]) == 0.5 * (1 - std::pow(0.9, 3)),
+               boost::test_tools::tolerance(tolerance<T>()));
+    BOOST_TEST(static_cast<double>(opt.second_moment()[0]) == 0.25 * (1 - std::pow(0.999, 3)),
+               boost::test_tools::tolerance(tolerance<T>()));
+    BOOST_TEST(opt.steps() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(matches_pytorch, T, value_types) {
+    // clang-format off
+    constexpr double defaults[3][5] = {
+        {0.90000000199999997, -0.59999999000000104, 0.34999999666666681, 2, -1.5999999991666667},
+        {0.80118742377021779, -0.56338963961151123, 0.43710638784280442, 1.9255863211503192, -1.6982575063860643},
+        {0.74734371973832536, -0.54972057433978694, 0.41195301925951022, 1.9421984646144956, -1.7941077371046461}};
+    constexpr double tuned[3][5] = {
+        {0.99001663893510816, -0.50980392156862742, 0.25996376811594202, 1.9900497512437811, -1.5099904852521409},
+        {0.98017361308834394, -0.50337704663475924, 0.26805231481801739, 1.9804612403320661, -1.5196673371889817},
+        {0.97402539540057609, -0.49871647281385645, 0.26403823300077456, 1.9764529408233908, -1.5288901030653546}};
+    // clang-format on
+    check_three_steps<T>({.lr = 0.1}, defaults, "lr=0.1");
+    check_three_steps<T>(
+        {.lr = 0.01, .beta1 = 0.8, .beta2 = 0.99, .eps = 1e-3, .weight_decay = 0.1}, tuned,
+        "lr=0.01 betas=(0.8,0.99) eps=1e-3 weight_decay=0.1");
+}
+
+BOOST_AUTO_TEST_CASE(reset_forgets_the_moments) {
+    tn::adam<double, 5> a({.lr = 0.1}), b({.lr = 0.1});
+    std::array<double, 5> pa{}, pb{};
+    const std::array<double, 5> g1{1, 2, 3, 4, 5}, g2{-1, 0.5, 2, 0, 1};
+    a.step(pa, g1);
+    a.reset();
+    BOOST_TEST(a.steps() == 0u);
+    pa = {};
+    a.step(pa, g2);
+    b.step(pb, g2);
+    BOOST_TEST(pa == pb, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(rejects_what_pytorch_rejects) {
+    BOOST_CHECK_THROW((tn::adam<float, 3>({.lr = -1})), std::invalid_argument);
+    BOOST_CHECK_THROW((tn::adam<float, 3>({.beta1 = 1.0})), std::invalid_argument);
+    BOOST_CHECK_THROW((tn::adam<float, 3>({.beta2 = -0.1})), std::invalid_argument);
+    BOOST_CHECK_THROW((tn::adam<float, 3>({.eps = -1e-8})), std::invalid_argument);
+    BOOST_CHECK_THROW((tn::adam<float, 3>({.weight_decay = -1})), std::invalid_argument);
+    tn::adam<float, 3> opt;
+    std::vector<float> p(2), g(3);
+    BOOST_CHECK_THROW(opt.step(p, g), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(step_allocates_nothing) {
+    constexpr std::size_t n = 1000;
+    std::vector<float> p(n, 1.0f), g(n, 0.25f);
+    tn::adam<float, n> opt({.lr = 1e-3, .weight_decay = 1e-4});
+    const std::size_t before = tn::test::allocations.load();
+    for (int i = 0; i < 3; ++i)
+        opt.step(p, g);
+    BOOST_TEST(tn::test::allocations.load() == before);
+}

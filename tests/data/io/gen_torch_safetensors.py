@@ -17,9 +17,15 @@ header, raw little-endian data). CI does not run this script; its outputs are co
 2. `gen_torch_safetensors.py check DIR` reads DIR/lenet5.safetensors and DIR/lenet5_logits.json
    written by safetensors_test.cpp when TYPENET_SAFETENSORS_EXPORT=DIR is set, loads the tensors
    into torch's LeNet-5 (same names) and compares the logits.
+
+3. `gen_torch_safetensors.py evaluate WEIGHTS [DATA_DIR [N]]` loads a LeNet-5 weights file saved
+   by examples/fashion_mnist.cpp into torch and prints its accuracy on the first N Fashion-MNIST
+   test images (pixels / 255, as typenet::load_dataset): the same figure the trainer printed.
 """
 import collections
+import gzip
 import json
+import math
 import os
 import struct
 import sys
@@ -115,10 +121,36 @@ def check(directory):
     print("OK")
 
 
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    magic, = struct.unpack(">I", data[:4])
+    dims = struct.unpack(">%dI" % (magic & 0xFF), data[4 : 4 + 4 * (magic & 0xFF)])
+    body = data[4 + 4 * len(dims) :]
+    assert len(body) == math.prod(dims), "%s: %d bytes for %s" % (path, len(body), dims)
+    return torch.frombuffer(bytearray(body), dtype=torch.uint8).reshape(dims)
+
+
+def evaluate(weights, directory="/usr/share/datasets/fashion-mnist", n=10000):
+    meta, tensors = read_safetensors(weights)
+    print("signature:", meta.get("typenet.signature"))
+    net = lenet5()
+    net.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=True)
+    images = read_idx(os.path.join(directory, "t10k-images-idx3-ubyte.gz"))[: int(n)]
+    labels = read_idx(os.path.join(directory, "t10k-labels-idx1-ubyte.gz"))[: int(n)]
+    x = images.float().div(255).unsqueeze(1)
+    with torch.no_grad():
+        predicted = net(x).argmax(1)
+    print("torch accuracy %.4f on %d images" % ((predicted == labels).float().mean().item(),
+                                                  len(labels)))
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "generate":
         generate()
     elif len(sys.argv) == 3 and sys.argv[1] == "check":
         check(sys.argv[2])
+    elif 3 <= len(sys.argv) <= 5 and sys.argv[1] == "evaluate":
+        evaluate(*sys.argv[2:])
     else:
         sys.exit(__doc__)

@@ -182,13 +182,17 @@ struct network {
     }
 
 private:
+    // [[maybe_unused]]: a network that is only a loss (seq<softmax_ce>) has no body layers, and
+    // g++ then warns that the pointers are unused (an error under -Werror).
     template<class T, std::size_t... I>
-    static void forward_all(const T* params, activations<T>& acts, std::index_sequence<I...>) {
+    static void forward_all([[maybe_unused]] const T* params, activations<T>& acts,
+                            std::index_sequence<I...>) {
         (forward_layer<I>(params, acts), ...);
     }
     template<class T, std::size_t... I>
-    static void backward_all(const T* params, const activations<T>& acts, activations<T>& grads,
-                             T* dparams, std::index_sequence<I...>) {
+    static void backward_all([[maybe_unused]] const T* params, const activations<T>& acts,
+                             activations<T>& grads, [[maybe_unused]] T* dparams,
+                             std::index_sequence<I...>) {
         // Layers run last to first: step K handles layer body_count - 1 - K.
         (backward_step<I>(params, acts, grads, dparams), ...);
     }

@@ -1,0 +1,175 @@
+// Central-difference gradient checks in double (tests/support/gradcheck.hpp): every layer type in
+// a small network that isolates it, then whole networks (the notes' seed_net, a conv + avg-pool +
+// dense network, LeNet-5). Parameter gradients and input_gradient() are both checked, per
+// parameter tensor, with the norm-wise relative error ||a - n|| / max(1e-8, ||a|| + ||n||) <= 1e-7.
+// Points are drawn at random (fixed seeds) and kept only if every ReLU input and every max-pool
+// window's top-two gap is far from a kink; each perturbed evaluation re-checks the branch.
+#define BOOST_TEST_MODULE model.gradcheck
+#include "dsl/lenet5.hpp"
+#include "dsl/seed_net.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "../support/check.hpp"
+#include "../support/gradcheck.hpp"
+#include "typenet.hpp"
+
+namespace tn = typenet;
+using tn::shape;
+using tn::test::check_gradients;
+using tn::test::gradcheck_options;
+using tn::test::selection;
+
+/// A point (parameters, input) of a network, away from every kink.
+template<class Net, class In>
+struct point {
+    std::vector<double> params;
+    std::unique_ptr<tn::tensor<double, In>> x = std::make_unique<tn::tensor<double, In>>();
+};
+
+/// Does every parameter tensor, and the input, get a gradient that is not (nearly) zero? The
+/// seed_net bias, for instance, has gradient sum(p - onehot) = 0 exactly whenever every pooled
+/// value is positive; a check there would prove nothing.
+template<class Net, class In>
+bool gradients_informative(const point<Net, In>& pt, std::size_t label) {
+    using model_t = tn::model<Net, In, double>;
+    auto m = std::make_unique<model_t>();
+    std::copy(pt.params.begin(), pt.params.end(), m->parameters().begin());
+    m->forward_backward(*pt.x, label);
+    for (const auto& e : model_t::parameter_entries()) {
+        const auto g = m->gradients().subspan(e.offset, e.desc.size());
+        if (tn::test::max_abs(g) < 1e-4)
+            return false;
+    }
+    return tn::test::max_abs(m->input_gradient()) >= 1e-4;
+}
+
+/// Parameters uniform in ±1/sqrt(fan_in) (PyTorch's default scale), input uniform in [lo, hi);
+/// the first seed from `seed` on whose point has kink margin >= min_margin and informative
+/// gradients.
+template<class Net, class In>
+point<Net, In> kink_free_point(std::uint64_t seed, std::size_t label, double min_margin,
+                               double lo = -1, double hi = 1) {
+    using model_t = tn::model<Net, In, double>;
+    point<Net, In> pt;
+    pt.params.resize(model_t::parameter_count);
+    for (std::uint64_t attempt = 0; attempt < 200; ++attempt, ++seed) {
+        std::mt19937_64 gen(seed);
+        for (const auto& e : model_t::parameter_entries()) {
+            const double bound = 1 / std::sqrt(double(e.desc.fan_in));
+            std::uniform_real_distribution<double> dist(-bound, bound);
+            for (std::size_t i = 0; i < e.desc.size(); ++i)
+                pt.params[e.offset + i] = dist(gen);
+        }
+        tn::test::fill_uniform(*pt.x, seed ^ 0x9e3779b97f4a7c15ull, lo, hi);
+        const double margin = tn::test::kink_margin<Net, In>(pt.params, *pt.x);
+        if (margin >= min_margin && gradients_informative(pt, label)) {
+            BOOST_TEST_MESSAGE("seed " << seed << ", kink margin " << margin);
+            return pt;
+        }
+    }
+    BOOST_FAIL("no point with kink margin " << min_margin << " in 200 seeds");
+    return pt;
+}
+
+template<class Net, class In>
+void check_network(std::uint64_t seed, std::size_t label, double min_margin = 1e-3,
+                   const gradcheck_options& opt = {}, double lo = -1, double hi = 1) {
+    const auto pt = kink_free_point<Net, In>(seed, label, min_margin, lo, hi);
+    const double worst = check_gradients<Net, In>(pt.params, *pt.x, label, opt);
+    BOOST_TEST_MESSAGE("largest relative error " << worst);
+}
+
+BOOST_AUTO_TEST_SUITE(each_layer)
+
+BOOST_AUTO_TEST_CASE(conv_multi_channel_multi_filter) {
+    // Weight 2x3x3x2 and bias, and dL/dx through the padded-rot180 correlation (§2, §3).
+    check_network<tn::seq<tn::conv<3, 2, tn::filters<2>>, tn::softmax_ce>, shape<3, 5, 6>>(1, 7);
+}
+
+BOOST_AUTO_TEST_CASE(conv_wide_rows) {
+    // Output rows 18 wide take the fast forward kernel (expr/fast_kernels.hpp).
+    check_network<tn::seq<tn::conv<3, 3, tn::filters<2>>, tn::softmax_ce>, shape<2, 5, 20>>(2, 11);
+}
+
+BOOST_AUTO_TEST_CASE(relu) {
+    check_network<tn::seq<tn::relu, tn::softmax_ce>, shape<2, 3, 4>>(3, 5, 1e-2);
+}
+
+BOOST_AUTO_TEST_CASE(maxpool) {
+    check_network<tn::seq<tn::maxpool<2>, tn::softmax_ce>, shape<2, 4, 6>>(4, 3, 1e-2);
+    check_network<tn::seq<tn::maxpool<3>, tn::softmax_ce>, shape<1, 6, 9>>(5, 4, 1e-2);
+}
+
+BOOST_AUTO_TEST_CASE(avgpool) {
+    check_network<tn::seq<tn::avgpool<2>, tn::softmax_ce>, shape<2, 4, 6>>(6, 9);
+    check_network<tn::seq<tn::avgpool<3>, tn::softmax_ce>, shape<2, 6, 3>>(7, 1);
+}
+
+BOOST_AUTO_TEST_CASE(flatten) {
+    check_network<tn::seq<tn::flatten, tn::dense<4>, tn::softmax_ce>, shape<2, 3, 4>>(8, 2);
+}
+
+BOOST_AUTO_TEST_CASE(dense) {
+    // On a feature map (implicit flattening) and on a vector.
+    check_network<tn::seq<tn::dense<5>, tn::softmax_ce>, shape<2, 3, 4>>(9, 4);
+    check_network<tn::seq<tn::dense<3>, tn::softmax_ce>, shape<7>>(10, 0);
+}
+
+BOOST_AUTO_TEST_CASE(softmax_ce_alone) {
+    check_network<tn::seq<tn::softmax_ce>, shape<6>>(11, 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(whole_networks)
+
+BOOST_AUTO_TEST_CASE(seed_net) {
+    // The design notes' network: every parameter (5) and every input (25).
+    check_network<tn::dsl::seed_net, tn::dsl::seed_input>(12, 2);
+}
+
+using conv_avg_dense = tn::seq<tn::conv<3, 3, tn::filters<4>>, tn::relu, tn::avgpool<2>,
+                               tn::flatten, tn::dense<6>, tn::relu, tn::dense<5>, tn::softmax_ce>;
+
+BOOST_AUTO_TEST_CASE(conv_relu_avgpool_dense) {
+    check_network<conv_avg_dense, shape<2, 8, 8>>(13, 3);
+}
+
+BOOST_AUTO_TEST_CASE(nested_seq) {
+    using nested = tn::seq<tn::seq<tn::conv<3, 3, tn::filters<4>>, tn::relu>, tn::avgpool<2>,
+                           tn::seq<tn::flatten, tn::seq<tn::dense<6>, tn::relu>>, tn::dense<5>,
+                           tn::softmax_ce>;
+    check_network<nested, shape<2, 8, 8>>(13, 3);
+}
+
+BOOST_AUTO_TEST_CASE(lenet5) {
+    // All conv parameters and dense biases; 40 random elements of each dense weight; 120 random
+    // input pixels. Inputs in [0, 1) like images.
+    using model_t = tn::model<tn::dsl::lenet5, tn::dsl::lenet5_input, double>;
+    std::mt19937_64 gen(2024);
+    auto pick = [&](std::size_t n, std::size_t count) {
+        std::vector<std::size_t> all(n);
+        for (std::size_t i = 0; i < n; ++i)
+            all[i] = i;
+        std::shuffle(all.begin(), all.end(), gen);
+        all.resize(count);
+        std::sort(all.begin(), all.end());
+        return selection::some(all);
+    };
+    gradcheck_options opt;
+    for (const auto& e : model_t::parameter_entries())
+        if (e.name == "6.weight" || e.name == "8.weight" || e.name == "10.weight")
+            opt.params.emplace_back(e.name, pick(e.desc.size(), 40));
+    opt.input = pick(784, 120);
+    check_network<tn::dsl::lenet5, tn::dsl::lenet5_input>(14, 7, 1e-4, opt, 0.0, 1.0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

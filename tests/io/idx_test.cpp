@@ -164,7 +164,7 @@ BOOST_FIXTURE_TEST_CASE(dataset_accepts_flat_and_planar_shapes_in_double, small_
 }
 
 BOOST_FIXTURE_TEST_CASE(dataset_normalises_and_limits, small_files) {
-    typenet::load_options opt;
+    typenet::dataset_options opt;
     opt.mean = 0.5;
     opt.stddev = 0.25;
     opt.limit = 2;

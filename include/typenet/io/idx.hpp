@@ -275,7 +275,7 @@ private:
 /// How load_dataset turns bytes into values: x = (byte / 255 - mean) / stddev, i.e. PyTorch's
 /// ToTensor() followed by Normalize(mean, stddev). The default is plain ToTensor() ([0, 1]), so
 /// weights trained here work as they are in PyTorch on the same input.
-struct load_options {
+struct dataset_options {
     double mean = 0.0;
     double stddev = 1.0;
     /// Keep only the first `limit` samples (after checking the whole files).
@@ -303,7 +303,7 @@ constexpr bool idx_shape_matches(std::size_t rows, std::size_t cols) {
 template<class Shape, class T = float>
 dataset<Shape, T> load_dataset(const std::filesystem::path& images_path,
                                const std::filesystem::path& labels_path, std::size_t classes,
-                               const load_options& options = {}) {
+                               const dataset_options& options = {}) {
     static_assert(is_shape_v<Shape> && Shape::rank >= 1 && Shape::rank <= 3,
                   "typenet::load_dataset: the input shape must be shape<1,R,C>, shape<R,C> or "
                   "shape<R*C> (IDX images are single-channel)");

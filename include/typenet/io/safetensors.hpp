@@ -396,7 +396,8 @@ void check_parameter_count(std::size_t n, const char* function) {
 } // namespace detail
 
 /// Saves the parameter block of network<Net, In> (parameters() order and layout) to `path`
-/// atomically; `extra` is added to the file's metadata (keys "typenet.*" are reserved).
+/// atomically; `extra` is added to the file's metadata (keys "typenet.signature" and
+/// "typenet.format_version" are reserved; "format" is always "pt").
 /// Throws io_error (the target untouched) if the file cannot be written.
 ///
 ///     typenet::save_safetensors<dsl::lenet5, dsl::lenet5_input>(params, "lenet5.safetensors");

@@ -1,0 +1,126 @@
+// The other side of the compile-fail cases beside this file, in the manner of Boost.Mp11's *_sf
+// tests: each mistake that stops a model from compiling is also *answerable* — a false rule trait
+// usable in a concept, a requires-clause or an if constexpr — and asking never fires the layer's
+// static_assert nor fails to compile, whatever the arguments. Compiling this file is the test;
+// main() only gives CTest a program to run (compile_fail.traits_sf).
+
+#include "dsl/lenet5.hpp"
+
+#include <cstddef>
+#include <type_traits>
+
+#include "typenet.hpp"
+
+namespace tn = typenet;
+using tn::shape;
+
+namespace {
+
+// Rules as constraints.
+template<class Layer, class In>
+concept accepts = tn::fits_v<Layer, In>;
+
+template<class Layer, class In>
+constexpr int pick() {
+    return 0;
+}
+template<class Layer, class In>
+requires accepts<Layer, In>
+constexpr int pick() {
+    return 1;
+}
+
+// A user-side fold of a shape through layers that answers instead of reporting (network<Net, In>
+// reports the first failed rule with a static_assert). It reads only the traits, and out_shape
+// only after fits_v said yes.
+template<class In, class Layer, class... Rest>
+constexpr bool chain_fits() {
+    if constexpr (!tn::fits_v<Layer, In>)
+        return false;
+    else if constexpr (sizeof...(Rest) == 0)
+        return true;
+    else if constexpr (Layer::is_loss)
+        return false; // tn::loss_is_last: nothing may follow the loss
+    else
+        return chain_fits<typename Layer::template out_shape<In>, Rest...>();
+}
+template<class Net, class In>
+struct seq_fits;
+template<class... Layers, class In>
+struct seq_fits<tn::seq<Layers...>, In> : std::bool_constant<chain_fits<In, Layers...>()> {};
+
+// conv_kernel_fits.cpp: a 5x5 kernel on a 3x3 plane.
+static_assert(!tn::kernel_fits<tn::conv<5, 5>, shape<1, 3, 3>>::value);
+static_assert(!tn::fits_v<tn::conv<5, 5>, shape<1, 3, 3>>);
+static_assert(!tn::conv<5, 5>::valid<shape<1, 3, 3>>);
+static_assert(!accepts<tn::conv<5, 5>, shape<1, 3, 3>>);
+static_assert(pick<tn::conv<5, 5>, shape<1, 3, 3>>() == 0);
+static_assert(tn::kernel_fits<tn::conv<5, 5>, shape<1, 5, 5>>::value);
+static_assert(pick<tn::conv<5, 5>, shape<1, 5, 5>>() == 1);
+
+// conv_kernel_nonempty.cpp: conv<0, 3>.
+static_assert(!tn::kernel_nonempty<tn::conv<0, 3>>::value);
+static_assert(!tn::fits_v<tn::conv<0, 3>, shape<1, 4, 4>>);
+static_assert(!accepts<tn::conv<0, 3>, shape<1, 4, 4>>);
+static_assert(tn::fits_v<tn::conv<1, 3>, shape<1, 4, 4>>);
+
+// conv_filters_nonzero.cpp: filters<0>.
+static_assert(!tn::filters_nonzero<tn::conv<3, 3, tn::filters<0>>>::value);
+static_assert(!tn::fits_v<tn::conv<3, 3, tn::filters<0>>, shape<1, 5, 5>>);
+static_assert(tn::fits_v<tn::conv<3, 3, tn::filters<1>>, shape<1, 5, 5>>);
+
+// pool_tiles.cpp: 2x2 windows over a 5x5 plane.
+static_assert(!tn::pool_tiles<tn::maxpool<2>, shape<1, 5, 5>>::value);
+static_assert(!tn::fits_v<tn::maxpool<2>, shape<1, 5, 5>>);
+static_assert(!tn::fits_v<tn::avgpool<2>, shape<1, 5, 5>>);
+static_assert(tn::fits_v<tn::maxpool<2>, shape<1, 4, 4>>);
+
+// dense_units_nonzero.cpp: dense<0>.
+static_assert(!tn::units_nonzero<tn::dense<0>>::value);
+static_assert(!tn::fits_v<tn::dense<0>, shape<3>>);
+static_assert(!seq_fits<tn::seq<tn::conv<2, 2>, tn::relu, tn::dense<0>, tn::softmax_ce>,
+                        shape<1, 4, 4>>::value);
+static_assert(seq_fits<tn::seq<tn::conv<2, 2>, tn::relu, tn::dense<3>, tn::softmax_ce>,
+                       shape<1, 4, 4>>::value);
+
+// loss_is_last.cpp: softmax_ce second of three layers.
+static_assert(!tn::loss_is_last<tn::softmax_ce, 1, 3>::value);
+static_assert(tn::loss_is_last<tn::softmax_ce, 2, 3>::value);
+static_assert(!seq_fits<tn::seq<tn::conv<2, 2>, tn::softmax_ce, tn::relu>, shape<1, 4, 4>>::value);
+static_assert(seq_fits<tn::seq<tn::conv<2, 2>, tn::relu, tn::softmax_ce>, shape<1, 4, 4>>::value);
+
+// forward_backward_needs_loss.cpp: no loss at the end.
+static_assert(!tn::has_loss<tn::seq<tn::conv<2, 2>, tn::relu>>::value);
+static_assert(tn::has_loss<tn::seq<tn::conv<2, 2>, tn::relu, tn::softmax_ce>>::value);
+
+// rank_of_input.cpp and rank_after_dense.cpp: conv needs a CxHxW map.
+static_assert(!tn::rank_matches<tn::conv<3, 3>, shape<5, 5>>::value);
+static_assert(!tn::fits_v<tn::conv<3, 3>, shape<5, 5>>);
+static_assert(!tn::rank_matches<tn::conv<2, 2>, shape<8>>::value);
+static_assert(
+    !seq_fits<tn::seq<tn::dense<8>, tn::conv<2, 2>, tn::softmax_ce>, shape<1, 5, 5>>::value);
+static_assert(
+    seq_fits<tn::seq<tn::conv<2, 2>, tn::dense<8>, tn::softmax_ce>, shape<1, 5, 5>>::value);
+
+// Anything that is not a shape — including the invalid_shape a failed layer hands on — is a
+// plain "no", never a hard error.
+static_assert(!tn::fits_v<tn::conv<2, 2>, int>);
+static_assert(!tn::rank_matches<tn::conv<2, 2>, int>::value);
+static_assert(!tn::kernel_fits<tn::conv<2, 2>, int>::value);
+static_assert(!tn::fits_v<tn::maxpool<2>, int>);
+static_assert(!tn::fits_v<tn::dense<2>, int>);
+static_assert(!tn::fits_v<tn::relu, int>);
+static_assert(!tn::fits_v<tn::flatten, void>);
+static_assert(!tn::fits_v<tn::softmax_ce, tn::invalid_shape>);
+static_assert(!tn::fits_v<tn::conv<2, 2>, tn::invalid_shape>);
+static_assert(!tn::pool_tiles<tn::avgpool<2>, tn::invalid_shape>::value);
+
+// A real network passes the same fold.
+static_assert(seq_fits<tn::dsl::lenet5, tn::dsl::lenet5_input>::value);
+static_assert(!seq_fits<tn::dsl::lenet5, shape<1, 27, 27>>::value);
+
+} // namespace
+
+int main() {
+    return 0;
+}

@@ -57,9 +57,9 @@ const std::array<const char*, 10> class_names{"T-shirt/top", "Trouser",   "Pullo
                                               "Bag",         "Ankle boot"};
 
 struct options {
-    std::size_t epochs = 15;
-    std::size_t batch = 32;
-    double lr = 1e-3;
+    std::size_t epochs = 20;
+    std::size_t batch = 64;
+    double lr = 2e-3;
     double lr_decay = 0.85;
     double momentum = 0.9;
     double weight_decay = 0.0;

@@ -12,10 +12,10 @@
 
 #include <boost/hana/at.hpp>
 #include <boost/hana/back.hpp>
+#include <boost/hana/core/to.hpp>
 #include <boost/hana/length.hpp>
 #include <boost/hana/range.hpp>
 #include <boost/hana/scan_left.hpp>
-#include <boost/hana/core/to.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
 #include <boost/hana/zip.hpp>
@@ -177,9 +177,7 @@ struct network {
 
     /// "1x28x28>conv<5,5,filters<6>>>relu>...": the input shape and the layers, which together
     /// fix the parameter layout. Stored in weight files to recognise their architecture.
-    static std::string signature() {
-        return signature_of(std::make_index_sequence<layer_count>{});
-    }
+    static std::string signature() { return signature_of(std::make_index_sequence<layer_count>{}); }
 
 private:
     // [[maybe_unused]]: a network that is only a loss (seq<softmax_ce>) has no body layers, and
@@ -238,8 +236,8 @@ private:
     }
 
     template<std::size_t I, class T>
-    static void backward_layer(const T* params, const activations<T>& acts,
-                               activations<T>& grads, T* dparams) {
+    static void backward_layer(const T* params, const activations<T>& acts, activations<T>& grads,
+                               T* dparams) {
         layer<I>::template backward<shape_at<I>>(
             params + offsets[I], cview(boost::hana::at_c<I>(acts)),
             cview(boost::hana::at_c<I + 1>(acts)), cview(boost::hana::at_c<I + 1>(grads)),

@@ -1,7 +1,7 @@
 #pragma once
 // conv<KH, KW, opts...>: valid 2-D cross-correlation plus a bias per filter.
-// PyTorch equivalent: torch.nn.Conv2d(C, F, (KH, KW)) — same weight layout [F][C][KH][KW], bias [F].
-// Options: filters<F> (default 1). The kernels are ops::conv2d.
+// PyTorch equivalent: torch.nn.Conv2d(C, F, (KH, KW)) — same weight layout [F][C][KH][KW], bias
+// [F]. Options: filters<F> (default 1). The kernels are ops::conv2d.
 
 #include "typenet/detail/options.hpp"
 #include "typenet/layers/param_desc.hpp"
@@ -35,7 +35,8 @@ struct kernel_nonempty<conv<KH, KW, O...>> : std::bool_constant<(KH > 0 && KW > 
 template<class Conv, class In>
 struct kernel_fits : std::false_type {};
 template<std::size_t KH, std::size_t KW, class... O, std::size_t C, std::size_t H, std::size_t W>
-struct kernel_fits<conv<KH, KW, O...>, shape<C, H, W>> : std::bool_constant<(KH <= H && KW <= W)> {};
+struct kernel_fits<conv<KH, KW, O...>, shape<C, H, W>> : std::bool_constant<(KH <= H && KW <= W)> {
+};
 
 /// Rule: at least one filter.
 template<class Conv>
@@ -52,8 +53,8 @@ struct conv {
     static constexpr bool is_loss = false;
 
     template<class In>
-    static constexpr bool valid = kernel_nonempty<conv>::value && filters_nonzero<conv>::value &&
-                                  rank_matches<conv, In>::value && kernel_fits<conv, In>::value;
+    static constexpr bool valid = kernel_nonempty<conv>::value&& filters_nonzero<conv>::value&&
+        rank_matches<conv, In>::value&& kernel_fits<conv, In>::value;
 
     /// One diagnostic for the first rule that fails; returns whether all hold.
     template<class In>
@@ -104,7 +105,8 @@ struct conv {
     }
 
     template<class In, class T>
-    static void backward(const T* p, tensor_view<const T, In> x, tensor_view<const T, out_shape<In>>,
+    static void backward(const T* p, tensor_view<const T, In> x,
+                         tensor_view<const T, out_shape<In>>,
                          tensor_view<const T, out_shape<In>> dy, tensor_view<T, In> dx, T* g) {
         using o = op<In>;
         o::backward(x, tensor_view<const T, typename o::weight_shape>(p), dy,

@@ -28,7 +28,7 @@ struct dense {
     static constexpr std::size_t input_rank = 0;
     static constexpr bool is_loss = false;
     template<class In>
-    static constexpr bool valid = units_nonzero<dense>::value && is_shape_v<In>;
+    static constexpr bool valid = units_nonzero<dense>::value&& is_shape_v<In>;
     template<class In>
     static constexpr bool check() {
         static_assert(units_nonzero<dense>{},
@@ -40,12 +40,11 @@ struct dense {
     template<class In>
     using out_shape = shape<N>;
     template<class In>
-    static constexpr std::size_t param_count = N * In::size + N;
+    static constexpr std::size_t param_count = N* In::size + N;
     static std::string name() { return "dense<" + std::to_string(N) + ">"; }
     template<class In>
     static std::vector<param_desc> params() {
-        return {{"weight", {N, In::size}, In::size, N, false},
-                {"bias", {N}, In::size, N, true}};
+        return {{"weight", {N, In::size}, In::size, N, false}, {"bias", {N}, In::size, N, true}};
     }
 
     template<class In, class T>

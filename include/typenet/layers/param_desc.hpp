@@ -9,14 +9,15 @@
 namespace typenet {
 
 struct param_desc {
-    std::string name;               ///< "weight" or "bias" (PyTorch's attribute name)
-    std::vector<std::size_t> dims;  ///< PyTorch layout, e.g. {F, C, KH, KW}
-    std::size_t fan_in = 0;         ///< inputs feeding one output (C·KH·KW for conv, M for dense)
-    std::size_t fan_out = 0;        ///< outputs fed by one input (F·KH·KW for conv, N for dense)
+    std::string name;              ///< "weight" or "bias" (PyTorch's attribute name)
+    std::vector<std::size_t> dims; ///< PyTorch layout, e.g. {F, C, KH, KW}
+    std::size_t fan_in = 0;        ///< inputs feeding one output (C·KH·KW for conv, M for dense)
+    std::size_t fan_out = 0;       ///< outputs fed by one input (F·KH·KW for conv, N for dense)
     bool is_bias = false;
     std::size_t size() const {
         std::size_t n = 1;
-        for (auto d : dims) n *= d;
+        for (auto d : dims)
+            n *= d;
         return n;
     }
 };

@@ -37,7 +37,7 @@ struct pool_spec {
     static constexpr std::size_t input_rank = 3;
     static constexpr bool is_loss = false;
     template<class In>
-    static constexpr bool valid = rank_matches<Pool, In>::value && pool_tiles<Pool, In>::value;
+    static constexpr bool valid = rank_matches<Pool, In>::value&& pool_tiles<Pool, In>::value;
     template<class In>
     static constexpr bool check() {
         static_assert(rank_matches<Pool, In>{},

@@ -7,8 +7,8 @@
 //   dB_f  = sum(dz_f)                                                  (§2, dL/dB = sum(dL/dz))
 //   dx_c  = sum_f zero_pad<KH-1,KW-1>(dz_f) ⊗ rot180(K_fc)             (§3)
 
-#include "typenet/expr/fast_kernels.hpp"
 #include "typenet/expr/correlate.hpp"
+#include "typenet/expr/fast_kernels.hpp"
 #include "typenet/expr/rot180.hpp"
 #include "typenet/expr/sum.hpp"
 #include "typenet/expr/zero_pad.hpp"

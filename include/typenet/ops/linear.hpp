@@ -2,8 +2,8 @@
 // linear: y = W x + b over the flattened input (PyTorch's Linear: weight N×M, bias N).
 //   dL/dW += dL/dy xᵀ,  dL/db += dL/dy,  dL/dx = Wᵀ dL/dy   (docs/derivations.md §7)
 
-#include "typenet/expr/fast_kernels.hpp"
 #include "typenet/expr/elementwise.hpp"
+#include "typenet/expr/fast_kernels.hpp"
 #include "typenet/expr/linalg.hpp"
 #include "typenet/shape/shape.hpp"
 #include "typenet/tensor/tensor_view.hpp"

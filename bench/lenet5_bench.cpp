@@ -1,0 +1,531 @@
+// LeNet-5 (dsl/lenet5.hpp, float) throughput on random Fashion-MNIST-sized inputs (issue 4):
+// training and inference images/s, a per-layer forward/backward profile, and the core's FP32
+// peak measured in the same run with an FMA loop, so that throughput can be read as % of peak.
+//
+//   lenet5_bench [--quick] [--min-time S] [--layer-min-time S] [--reps N] [--max-threads T]
+//
+// Each measurement warms up, then runs `reps` timed repetitions of at least `min-time` seconds
+// each and reports the median (the machine is shared: the median resists interruptions). The
+// peak is the best repetition instead: an interruption can only lower it. --quick is for CI: a
+// few iterations, numbers meaningless, output format the same.
+//
+// Output: a human-readable summary and markdown tables, plus one `result ...` / `layer ...` line
+// of key=value pairs per measurement for bench/run.sh (bench/report.py) to aggregate.
+//
+// FLOPs per image are counted from the shapes (docs/performance.md): a conv or dense layer's
+// forward pass costs MACs = (weight count) x (output positions per filter); backward costs 2x
+// forward (dL/dW and dL/dx each take as many MACs as the forward); 1 MAC = 2 FLOPs. Bias, ReLU,
+// pooling, softmax and the optimiser are element-wise and not counted.
+
+#include "dsl/lenet5.hpp"
+#include "typenet/model/data_parallel.hpp"
+#include "typenet/optim/adam.hpp"
+#include "typenet/optim/init.hpp"
+
+#include <boost/hana/at.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <immintrin.h>
+#include <memory>
+#include <random>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tn = typenet;
+namespace hana = boost::hana;
+
+namespace {
+
+using net = tn::dsl::lenet5;
+using input_shape = tn::dsl::lenet5_input;
+using T = float;
+using model_t = tn::model<net, input_shape, T>;
+using network_t = tn::network<net, input_shape>;
+using workspace_t = tn::workspace<net, input_shape, T>;
+using parallel_t = tn::data_parallel<net, input_shape, T>;
+constexpr std::size_t P = model_t::parameter_count;
+constexpr std::size_t classes = model_t::classes;
+
+struct options {
+    double min_time = 0.3;        // seconds per repetition
+    double layer_min_time = 0.05; // the same for the per-layer profile's microsecond calls
+    int reps = 5;
+    std::size_t max_threads = 2;
+    bool quick = false;
+};
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t0) {
+    return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+/// Keeps a value alive so the optimiser cannot drop the computation that produced it.
+volatile double sink = 0;
+
+/// Seconds per call of fn(): warm-up (about a fifth of min_time, at least one call), then
+/// `reps` repetitions that each call fn() until min_time has passed. Returns every repetition's
+/// seconds per call.
+template<class Fn>
+std::vector<double> time_calls(const options& opt, Fn&& fn) {
+    const auto w0 = clock_type::now();
+    do
+        fn();
+    while (seconds_since(w0) < opt.min_time / 5);
+    std::vector<double> per_call;
+    for (int r = 0; r < opt.reps; ++r) {
+        std::size_t calls = 0;
+        const auto t0 = clock_type::now();
+        double elapsed = 0;
+        do {
+            fn();
+            ++calls;
+        } while ((elapsed = seconds_since(t0)) < opt.min_time);
+        per_call.push_back(elapsed / double(calls));
+    }
+    return per_call;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peak: independent FMA chains, enough of them to cover the FMA latency times the number of FMA
+// pipes (Zen 4/5 and Intel: 4-cycle latency, 2 pipes -> at least 8 chains; 16 leaves slack).
+// The result goes to the volatile sink inside the function: a pure function's call would be
+// hoisted out of the timing loop (g++ did exactly that).
+
+#if defined(__AVX512F__)
+constexpr const char* peak_isa = "AVX-512";
+constexpr int peak_lanes = 16;
+constexpr int peak_chains = 16;
+[[gnu::noinline]] void fma_loop(std::size_t iterations) {
+    __m512 acc[peak_chains];
+    for (int c = 0; c < peak_chains; ++c)
+        acc[c] = _mm512_set1_ps(float(c));
+    const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-6f);
+    for (std::size_t i = 0; i < iterations; ++i)
+        for (int c = 0; c < peak_chains; ++c)
+            acc[c] = _mm512_fmadd_ps(acc[c], m, a);
+    __m512 s = acc[0];
+    for (int c = 1; c < peak_chains; ++c)
+        s = _mm512_add_ps(s, acc[c]);
+    // A store, not _mm512_reduce_add_ps: g++ 12 warns (-Werror) inside that intrinsic.
+    alignas(64) float out[16];
+    _mm512_store_ps(out, s);
+    double total = 0;
+    for (float v : out)
+        total += v;
+    sink = sink + total;
+}
+#elif defined(__AVX2__) && defined(__FMA__)
+constexpr const char* peak_isa = "AVX2";
+constexpr int peak_lanes = 8;
+constexpr int peak_chains = 12; // 16 ymm registers: 12 chains + 2 constants
+[[gnu::noinline]] void fma_loop(std::size_t iterations) {
+    __m256 acc[peak_chains];
+    for (int c = 0; c < peak_chains; ++c)
+        acc[c] = _mm256_set1_ps(float(c));
+    const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-6f);
+    for (std::size_t i = 0; i < iterations; ++i)
+        for (int c = 0; c < peak_chains; ++c)
+            acc[c] = _mm256_fmadd_ps(acc[c], m, a);
+    alignas(32) float out[8];
+    __m256 s = acc[0];
+    for (int c = 1; c < peak_chains; ++c)
+        s = _mm256_add_ps(s, acc[c]);
+    _mm256_store_ps(out, s);
+    double total = 0;
+    for (float v : out)
+        total += v;
+    sink = sink + total;
+}
+#else
+constexpr const char* peak_isa = "scalar";
+constexpr int peak_lanes = 1;
+constexpr int peak_chains = 8;
+[[gnu::noinline]] void fma_loop(std::size_t iterations) {
+    float acc[peak_chains];
+    for (int c = 0; c < peak_chains; ++c)
+        acc[c] = float(c);
+    for (std::size_t i = 0; i < iterations; ++i)
+        for (int c = 0; c < peak_chains; ++c)
+            acc[c] = std::fma(acc[c], 0.999999f, 1e-6f);
+    double total = 0;
+    for (float v : acc)
+        total += v;
+    sink = sink + total;
+}
+#endif
+
+/// One core's FP32 peak in GFLOP/s: the best repetition (and the median, for the record).
+std::pair<double, double> measure_peak(const options& opt) {
+    constexpr std::size_t iterations = 1 << 16;
+    const auto per_call = time_calls(opt, [] { fma_loop(iterations); });
+    const double flops = double(iterations) * peak_chains * peak_lanes * 2;
+    const double best = *std::min_element(per_call.begin(), per_call.end());
+    return {flops / best / 1e9, flops / median(per_call) / 1e9};
+}
+
+// ---------------------------------------------------------------------------------------------
+// FLOPs from the shapes.
+
+/// Forward MACs of layer I: weight count x output positions per filter (0 without weights).
+template<std::size_t I>
+std::size_t forward_macs() {
+    using layer = typename network_t::template layer<I>;
+    using in = typename network_t::template shape_at<I>;
+    using out = typename network_t::template shape_at<I + 1>;
+    const auto descs = layer::template params<in>();
+    std::size_t weights = 0, filters = 0;
+    for (const auto& d : descs)
+        (d.is_bias ? filters : weights) += d.size();
+    return filters ? weights * (out::size / filters) : 0;
+}
+
+template<std::size_t... I>
+std::size_t total_forward_macs(std::index_sequence<I...>) {
+    return (forward_macs<I>() + ...);
+}
+
+const std::size_t lenet5_forward_macs =
+    total_forward_macs(std::make_index_sequence<network_t::body_count>{});
+const double forward_flops_per_image = 2.0 * double(lenet5_forward_macs);
+const double training_flops_per_image = 3.0 * forward_flops_per_image;
+
+// ---------------------------------------------------------------------------------------------
+// Data: a pool of random images (uniform [0, 1), like scaled Fashion-MNIST pixels) and labels.
+
+struct sample_pool {
+    static constexpr std::size_t count = 1024;
+    std::vector<tn::tensor<T, input_shape>> images;
+    std::vector<std::size_t> labels;
+    explicit sample_pool(std::uint64_t seed)
+        : images(count)
+        , labels(count) {
+        std::mt19937_64 rng(seed);
+        std::uniform_real_distribution<T> pixel(0, 1);
+        std::uniform_int_distribution<std::size_t> label(0, classes - 1);
+        for (std::size_t i = 0; i < count; ++i) {
+            for (std::size_t k = 0; k < input_shape::size; ++k)
+                images[i].data()[k] = pixel(rng);
+            labels[i] = label(rng);
+        }
+    }
+};
+
+/// data_parallel's sample accessor: sample k of the batch starting at `first` in the pool.
+struct sample_at {
+    const sample_pool* pool;
+    std::size_t first;
+    std::pair<tn::tensor_view<const T, input_shape>, std::size_t> operator()(std::size_t k) const {
+        const std::size_t i = (first + k) % sample_pool::count;
+        return {pool->images[i].view(), pool->labels[i]};
+    }
+};
+
+struct measurement {
+    std::string kind; // train | infer
+    std::size_t batch, threads;
+    double images_per_s, best_images_per_s, peak_fraction;
+};
+
+/// One training step per call, as examples/fashion_mnist.cpp does per batch: the batch's summed
+/// gradient over `threads` workers, scaled by 1/B, then an Adam step.
+measurement bench_training(const options& opt, const sample_pool& pool, std::size_t batch,
+                           std::size_t threads, double peak) {
+    auto m = std::make_unique<model_t>();
+    tn::init_parameters(*m, tn::init_scheme::pytorch_default, 1);
+    tn::adam<T, P> optimizer(tn::adam_options{.lr = 1e-3});
+    parallel_t workers(threads);
+    std::vector<T> grad(P);
+    const std::span<const T, P> params(m->parameters().data(), P);
+    std::size_t first = 0;
+    double loss_sum = 0;
+    const auto per_call = time_calls(opt, [&] {
+        const T loss = workers.accumulate(params, batch, sample_at{&pool, first}, grad);
+        for (auto& g : grad)
+            g /= T(batch);
+        optimizer.step(m->parameters(), grad);
+        loss_sum += double(loss);
+        first = (first + batch) % sample_pool::count;
+    });
+    if (!std::isfinite(loss_sum))
+        std::printf("warning: training loss is not finite (%g)\n", loss_sum);
+    sink = sink + loss_sum;
+    const double ips = double(batch) / median(per_call);
+    const double best = double(batch) / *std::min_element(per_call.begin(), per_call.end());
+    return {"train", batch, threads,
+            ips,     best,  ips * training_flops_per_image / (peak * 1e9 * double(threads))};
+}
+
+/// Inference: batch 1 is workspace::forward on one image; larger batches go through
+/// data_parallel::predict (as the trainer's evaluation does), keeping the arg-max.
+measurement bench_inference(const options& opt, const sample_pool& pool, std::size_t batch,
+                            std::size_t threads, double peak) {
+    auto m = std::make_unique<model_t>();
+    tn::init_parameters(*m, tn::init_scheme::pytorch_default, 1);
+    const std::span<const T, P> params(m->parameters().data(), P);
+    std::size_t first = 0, argmax_sum = 0;
+    std::vector<double> per_call;
+    if (batch == 1 && threads == 1) {
+        auto ws = std::make_unique<workspace_t>();
+        per_call = time_calls(opt, [&] {
+            const auto& logits = ws->forward(params, pool.images[first].view());
+            const T* f = logits.data();
+            argmax_sum += std::size_t(std::max_element(f, f + classes) - f);
+            first = (first + 1) % sample_pool::count;
+        });
+    } else {
+        parallel_t workers(threads);
+        std::vector<std::size_t> predicted(batch);
+        per_call = time_calls(opt, [&] {
+            workers.predict(params, batch, sample_at{&pool, first},
+                            [&](std::size_t k, const model_t::output_type& logits) {
+                                const T* f = logits.data();
+                                predicted[k] = std::size_t(std::max_element(f, f + classes) - f);
+                            });
+            for (auto p : predicted)
+                argmax_sum += p;
+            first = (first + batch) % sample_pool::count;
+        });
+    }
+    sink = sink + double(argmax_sum);
+    const double ips = double(batch) / median(per_call);
+    const double best = double(batch) / *std::min_element(per_call.begin(), per_call.end());
+    return {"infer", batch, threads,
+            ips,     best,  ips * forward_flops_per_image / (peak * 1e9 * double(threads))};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-layer profile: each body layer's static forward/backward (what network::forward/backward
+// call) on one sample, with activations and gradients produced by a real pass so that ReLU and
+// max-pool masks are realistic.
+
+struct layer_time {
+    std::size_t index;
+    std::string name, in_shape, out_shape;
+    std::size_t macs;
+    double forward_s, backward_s;
+};
+
+struct layer_state {
+    network_t::activations<T> acts{};
+    network_t::activations<T> grads{};
+    std::vector<T> params = std::vector<T>(P);
+    std::vector<T> dparams = std::vector<T>(P);
+};
+
+template<class S>
+tn::tensor_view<const T, S> cview(const tn::tensor<T, S>& t) {
+    return t.view();
+}
+
+template<std::size_t I>
+layer_time profile_layer(const options& opt, layer_state& s) {
+    using layer = typename network_t::template layer<I>;
+    using in = typename network_t::template shape_at<I>;
+    using out = typename network_t::template shape_at<I + 1>;
+    const T* p = s.params.data() + network_t::offsets[I];
+    T* g = s.dparams.data() + network_t::offsets[I];
+    auto& x = hana::at_c<I>(s.acts);
+    auto& y = hana::at_c<I + 1>(s.acts);
+    auto& dx = hana::at_c<I>(s.grads);
+    auto& dy = hana::at_c<I + 1>(s.grads);
+    const auto fwd = time_calls(opt, [&] {
+        layer::template forward<in>(p, cview(x), y.view());
+        sink = sink + double(y.data()[0]);
+    });
+    const auto bwd = time_calls(opt, [&] {
+        layer::template backward<in>(p, cview(x), cview(y), cview(dy), dx.view(), g);
+        sink = sink + double(dx.data()[0]);
+    });
+    return {
+        I,           layer::name(), tn::to_string<in>(), tn::to_string<out>(), forward_macs<I>(),
+        median(fwd), median(bwd)};
+}
+
+template<std::size_t... I>
+std::vector<layer_time> profile_layers(const options& opt, layer_state& s,
+                                       std::index_sequence<I...>) {
+    std::vector<layer_time> out;
+    (out.push_back(profile_layer<I>(opt, s)), ...);
+    return out;
+}
+
+/// Per-layer times, then the per-sample and per-batch steps around the layers.
+void profile(const options& training_opt, const sample_pool& pool) {
+    options opt = training_opt;
+    opt.min_time = opt.layer_min_time;
+    auto s = std::make_unique<layer_state>();
+    tn::init_parameters<net, input_shape>(std::span<T, P>(s->params.data(), P),
+                                          tn::init_scheme::pytorch_default, 1);
+    hana::at_c<0>(s->acts).view() = pool.images[0].view();
+    network_t::forward(s->params.data(), s->acts);
+    using loss = network_t::layer<network_t::layer_count - 1>;
+    using logits_shape = network_t::output_shape;
+    loss::op<logits_shape>::forward_backward(cview(hana::at_c<network_t::body_count>(s->acts)),
+                                             pool.labels[0],
+                                             hana::at_c<network_t::body_count>(s->grads).view());
+    network_t::backward(s->params.data(), s->acts, s->grads, s->dparams.data());
+
+    const auto layers = profile_layers(opt, *s, std::make_index_sequence<network_t::body_count>{});
+
+    const auto loss_time = median(time_calls(opt, [&] {
+        sink = sink + double(loss::op<logits_shape>::forward_backward(
+                          cview(hana::at_c<network_t::body_count>(s->acts)), pool.labels[0],
+                          hana::at_c<network_t::body_count>(s->grads).view()));
+    }));
+    auto ws = std::make_unique<workspace_t>();
+    const std::span<const T, P> params(s->params.data(), P);
+    std::size_t k = 0;
+    const auto sample_time = median(time_calls(opt, [&] {
+        sink = sink + double(ws->forward_backward(params, pool.images[k].view(), pool.labels[k]));
+        k = (k + 1) % sample_pool::count;
+    }));
+    const auto zero_grad_time = median(time_calls(opt, [&] {
+        ws->zero_grad();
+        sink = sink + double(ws->gradients()[0]);
+    }));
+    std::vector<T> grad(P, T(1e-3));
+    const auto scale_time = median(time_calls(opt, [&] {
+        for (auto& v : grad)
+            v /= T(128);
+        sink = sink + double(grad[0]);
+    }));
+    tn::adam<T, P> optimizer(tn::adam_options{.lr = 1e-9});
+    const auto adam_time = median(time_calls(opt, [&] {
+        optimizer.step(std::span<T>(s->params), grad);
+        sink = sink + double(s->params[0]);
+    }));
+
+    std::printf("\nPer-layer profile (one sample, 1 thread, median of %d reps)\n\n", opt.reps);
+    std::printf("| layer | in -> out | forward us | backward us | forward GFLOP/s | "
+                "backward GFLOP/s | share of sample |\n");
+    std::printf("|---|---|---:|---:|---:|---:|---:|\n");
+    double layer_sum = 0;
+    for (const auto& l : layers)
+        layer_sum += l.forward_s + l.backward_s;
+    layer_sum += loss_time;
+    for (const auto& l : layers) {
+        char fg[32] = "-", bg[32] = "-";
+        if (l.macs) {
+            std::snprintf(fg, sizeof fg, "%.2f", 2.0 * double(l.macs) / l.forward_s / 1e9);
+            std::snprintf(bg, sizeof bg, "%.2f", 4.0 * double(l.macs) / l.backward_s / 1e9);
+        }
+        std::printf("| %zu %s | %s -> %s | %.3f | %.3f | %s | %s | %.1f %% |\n", l.index,
+                    l.name.c_str(), l.in_shape.c_str(), l.out_shape.c_str(), l.forward_s * 1e6,
+                    l.backward_s * 1e6, fg, bg, 100 * (l.forward_s + l.backward_s) / layer_sum);
+    }
+    std::printf("| %zu softmax_ce | %s | %.3f (fwd+bwd) | | | | %.1f %% |\n",
+                network_t::layer_count - 1, tn::to_string<logits_shape>().c_str(), loss_time * 1e6,
+                100 * loss_time / layer_sum);
+    std::printf("\nsum of layers: %.3f us per sample; workspace::forward_backward: %.3f us per "
+                "sample\n",
+                layer_sum * 1e6, sample_time * 1e6);
+    std::printf("per batch: zero_grad %.3f us, gradient scaling %.3f us, Adam step %.3f us "
+                "(%zu parameters)\n",
+                zero_grad_time * 1e6, scale_time * 1e6, adam_time * 1e6, P);
+
+    for (const auto& l : layers)
+        std::printf("layer index=%zu name=%s in=%s out=%s forward_us=%.4f backward_us=%.4f "
+                    "macs=%zu\n",
+                    l.index, l.name.c_str(), l.in_shape.c_str(), l.out_shape.c_str(),
+                    l.forward_s * 1e6, l.backward_s * 1e6, l.macs);
+    std::printf("layer index=%zu name=softmax_ce in=%s out=loss forward_us=%.4f backward_us=0 "
+                "macs=0\n",
+                network_t::layer_count - 1, tn::to_string<logits_shape>().c_str(), loss_time * 1e6);
+    std::printf("step name=forward_backward_sample us=%.4f\n", sample_time * 1e6);
+    std::printf("step name=zero_grad us=%.4f\n", zero_grad_time * 1e6);
+    std::printf("step name=grad_scale us=%.4f\n", scale_time * 1e6);
+    std::printf("step name=adam us=%.4f\n", adam_time * 1e6);
+}
+
+int usage(const char* argv0) {
+    std::fprintf(stderr,
+                 "usage: %s [--quick] [--min-time S] [--layer-min-time S] [--reps N] "
+                 "[--max-threads T]\n"
+                 "  --quick        a few iterations per measurement (CI smoke run)\n"
+                 "  --min-time S   seconds per timed repetition (default 0.3)\n"
+                 "  --layer-min-time S  the same for the per-layer profile (default 0.05)\n"
+                 "  --reps N       timed repetitions per measurement, median reported (default 5)\n"
+                 "  --max-threads  largest training thread count (default 2)\n",
+                 argv0);
+    return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    options opt;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        const bool has_value = i + 1 < argc;
+        if (a == "--quick") {
+            opt.quick = true;
+            opt.min_time = 0.002;
+            opt.layer_min_time = 0.0005;
+            opt.reps = 1;
+        } else if (a == "--min-time" && has_value) {
+            opt.min_time = std::atof(argv[++i]);
+        } else if (a == "--layer-min-time" && has_value) {
+            opt.layer_min_time = std::atof(argv[++i]);
+        } else if (a == "--reps" && has_value) {
+            opt.reps = std::max(1, std::atoi(argv[++i]));
+        } else if (a == "--max-threads" && has_value) {
+            opt.max_threads = std::max<std::size_t>(1, std::strtoul(argv[++i], nullptr, 10));
+        } else {
+            return usage(argv[0]);
+        }
+    }
+
+    std::printf("typenet LeNet-5 benchmark: float, %zu parameters, %d rep(s) of >= %g s per "
+                "measurement, median reported%s\n",
+                P, opt.reps, opt.min_time, opt.quick ? " (--quick: numbers not meaningful)" : "");
+    const auto [peak, peak_median] = measure_peak(opt);
+    std::printf("core FP32 peak: %.1f GFLOP/s (%s FMA loop, %d independent accumulators; best "
+                "rep; median %.1f)\n",
+                peak, peak_isa, peak_chains, peak_median);
+    std::printf("LeNet-5 FLOPs per image: forward %.0f (%zu MACs x 2), training %.0f (3 x "
+                "forward)\n",
+                forward_flops_per_image, lenet5_forward_macs, training_flops_per_image);
+
+    const sample_pool pool(42);
+    std::vector<measurement> results;
+    for (std::size_t threads = 1; threads <= opt.max_threads; ++threads)
+        for (std::size_t batch : {1, 32, 128})
+            results.push_back(bench_training(opt, pool, batch, threads, peak));
+    for (std::size_t batch : {1, 128})
+        results.push_back(bench_inference(opt, pool, batch, 1, peak));
+
+    std::printf("\n| config | typenet img/s | us/batch | %% of peak |\n");
+    std::printf("|---|---:|---:|---:|\n");
+    for (const auto& r : results)
+        std::printf("| %s b=%zu t=%zu | %.0f | %.1f | %.1f %% |\n", r.kind.c_str(), r.batch,
+                    r.threads, r.images_per_s, 1e6 * double(r.batch) / r.images_per_s,
+                    100 * r.peak_fraction);
+
+    profile(opt, pool);
+
+    std::printf("result kind=peak gflops=%.3f median_gflops=%.3f isa=%s\n", peak, peak_median,
+                peak_isa);
+    std::printf("result kind=flops forward=%.0f training=%.0f\n", forward_flops_per_image,
+                training_flops_per_image);
+    for (const auto& r : results)
+        std::printf("result kind=%s batch=%zu threads=%zu images_per_s=%.3f "
+                    "best_images_per_s=%.3f\n",
+                    r.kind.c_str(), r.batch, r.threads, r.images_per_s, r.best_images_per_s);
+    return 0;
+}

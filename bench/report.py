@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""Aggregates a bench/run.sh log into the markdown tables of docs/performance.md.
+
+The log holds, per round, the `result ...`/`layer ...`/`step ...` lines of lenet5_bench and the
+`info ...`/`result framework=pytorch ...` lines of pytorch_lenet5.py (one run per BLAS
+environment, tagged `variant=<name>` by run.sh). Each line is key=value pairs.
+
+Aggregation: every number in a round is already the median of that program's repetitions; this
+takes the median over rounds. PyTorch's number for a configuration is its better environment
+(issue 4: compare against PyTorch at its best). The peak is the best round (an interruption can
+only lower a peak measurement).
+
+    bench/report.py LOG
+"""
+
+import re
+import statistics
+import sys
+from collections import defaultdict
+
+PAIR = re.compile(r'(\w+)=("[^"]*"|\S+)')
+
+
+def fields(line):
+    return {k: v.strip('"') for k, v in PAIR.findall(line)}
+
+
+def main(path):
+    typenet = defaultdict(list)       # (kind, batch, threads) -> [img/s per round]
+    pytorch = defaultdict(list)       # (variant, kind, batch, threads) -> [img/s per round]
+    layers = defaultdict(lambda: defaultdict(list))  # index -> {name, fwd, bwd, macs}
+    steps = defaultdict(list)
+    peaks, flops = [], {}
+    infos = {}                        # variant -> [info lines]
+    rounds = 0
+    with open(path) as log:
+        for raw in log:
+            line = raw.strip()
+            if line.startswith("round "):
+                rounds += 1
+            f = fields(line)
+            if line.startswith("result ") and "framework" in f:
+                pytorch[(f["variant"], f["kind"], int(f["batch"]), int(f["threads"]))].append(
+                    float(f["images_per_s"]))
+            elif line.startswith("result ") and f.get("kind") == "peak":
+                peaks.append(float(f["gflops"]))
+            elif line.startswith("result ") and f.get("kind") == "flops":
+                flops = {k: float(v) for k, v in f.items() if k != "kind"}
+            elif line.startswith("result "):
+                typenet[(f["kind"], int(f["batch"]), int(f["threads"]))].append(
+                    float(f["images_per_s"]))
+            elif line.startswith("layer "):
+                d = layers[int(f["index"])]
+                d["name"] = f["name"]
+                d["shapes"] = f"{f['in']} -> {f['out']}"
+                d["macs"] = int(f["macs"])
+                d["fwd"].append(float(f["forward_us"]))
+                d["bwd"].append(float(f["backward_us"]))
+            elif line.startswith("step "):
+                steps[f["name"]].append(float(f["us"]))
+            elif line.startswith("info ") and "variant" in f:
+                infos.setdefault(f["variant"], [])
+                text = line.split(" ", 2)[2] if line.count(" ") >= 2 else ""
+                if text not in infos[f["variant"]]:
+                    infos[f["variant"]].append(text)
+
+    med = statistics.median
+    peak = max(peaks)
+    out = []
+    out.append(f"Rounds: {rounds}. Core FP32 peak: {peak:.1f} GFLOP/s (best round; rounds: "
+               f"{', '.join(f'{p:.1f}' for p in peaks)}). FLOPs per image: training "
+               f"{flops['training']:.0f}, inference {flops['forward']:.0f}.")
+    out.append("")
+    out.append("| config | typenet img/s | PyTorch img/s | ratio | typenet % of peak | "
+               "PyTorch % of peak | PyTorch BLAS env |")
+    out.append("|---|---:|---:|---:|---:|---:|---|")
+    variants = sorted({k[0] for k in pytorch})
+    for (kind, batch, threads), values in typenet.items():
+        tn = med(values)
+        per_image = flops["training" if kind == "train" else "forward"]
+        cap = peak * 1e9 * threads
+        best_variant, pt = None, None
+        for v in variants:
+            got = pytorch.get((v, kind, batch, threads))
+            if got and (pt is None or med(got) > pt):
+                best_variant, pt = v, med(got)
+        pt_text = f"{pt:.0f}" if pt else "-"
+        ratio = f"{tn / pt:.2f}x" if pt else "-"
+        pt_peak = f"{100 * pt * per_image / cap:.1f} %" if pt else "-"
+        out.append(f"| {kind} b={batch} t={threads} | {tn:.0f} | {pt_text} | {ratio} | "
+                   f"{100 * tn * per_image / cap:.1f} % | {pt_peak} | {best_variant or '-'} |")
+    out.append("")
+    for v in variants:
+        out.append(f"PyTorch, BLAS environment `{v}`:")
+        for text in infos.get(v, []):
+            out.append(f"- {text}")
+        row = []
+        for (variant, kind, batch, threads), values in sorted(pytorch.items()):
+            if variant == v:
+                row.append(f"{kind} b={batch} t={threads}: {med(values):.0f}")
+        out.append("- images/s: " + "; ".join(row))
+        out.append("")
+
+    out.append("Per-layer profile (typenet, one sample, 1 thread; median over rounds):")
+    out.append("")
+    out.append("| layer | in -> out | forward us | backward us | forward GFLOP/s | "
+               "backward GFLOP/s | share of layer time |")
+    out.append("|---|---|---:|---:|---:|---:|---:|")
+    total = sum(med(d["fwd"]) + med(d["bwd"]) for d in layers.values())
+    for i in sorted(layers):
+        d = layers[i]
+        fwd, bwd = med(d["fwd"]), med(d["bwd"])
+        fg = f"{2 * d['macs'] / fwd / 1e3:.1f}" if d["macs"] else "-"
+        bg = f"{4 * d['macs'] / bwd / 1e3:.1f}" if d["macs"] and bwd else "-"
+        bwd_text = f"{bwd:.3f}" if d["name"] != "softmax_ce" else "(in forward)"
+        out.append(f"| {i} {d['name']} | {d['shapes']} | {fwd:.3f} | {bwd_text} | {fg} | {bg} | "
+                   f"{100 * (fwd + bwd) / total:.1f} % |")
+    out.append("")
+    out.append(f"Sum of layers: {total:.1f} us per sample. " + "; ".join(
+        f"{name}: {med(v):.1f} us" for name, v in steps.items()) +
+        " (forward_backward_sample is one workspace::forward_backward; zero_grad, grad_scale and "
+        "adam are per batch).")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

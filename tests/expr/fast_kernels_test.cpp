@@ -71,14 +71,51 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(correlate_wide_output_matches_generic, T, types) {
     compare_both_ops<T, void>(e);
 }
 
-BOOST_AUTO_TEST_CASE_TEMPLATE(correlate_narrow_output_uses_generic, T, types) {
-    // weight gradient x ⊗ dz: 28x28 ⊗ 24x24 -> 5x5 keeps the generic order.
+BOOST_AUTO_TEST_CASE_TEMPLATE(correlate_narrow_output_matches_generic, T, types) {
+    // weight gradients x ⊗ dz: 28x28 ⊗ 24x24 -> 5x5 (conv1) and 12x12 ⊗ 8x8 -> 5x5 (conv2)
+    // take the split-accumulator kernel.
     tn::tensor<T, tn::shape<28, 28>> x;
     tn::tensor<T, tn::shape<24, 24>> dz;
     randomize(x, 3);
     randomize(dz, 4);
     const auto e = tn::correlate(x, dz);
+    static_assert(
+        !std::is_base_of_v<tn::generic_assignment<tn::tensor_view<T, tn::shape<5, 5>>,
+                                                  std::remove_cvref_t<decltype(e)>, tn::assign_op>,
+                           tn::assignment<tn::tensor_view<T, tn::shape<5, 5>>,
+                                          std::remove_cvref_t<decltype(e)>, tn::assign_op>>,
+        "the fast kernel must be selected for this pattern");
     compare_both_ops<T, void>(e);
+
+    tn::tensor<T, tn::shape<12, 12>> x2;
+    tn::tensor<T, tn::shape<8, 8>> dz2;
+    randomize(x2, 13);
+    randomize(dz2, 14);
+    compare_both_ops<T, void>(tn::correlate(x2, dz2));
+    // and a conv forward with 8-wide output rows (conv2: 12x12 ⊗ 5x5)
+    tn::tensor<T, tn::shape<5, 5>> k2;
+    randomize(k2, 15);
+    compare_both_ops<T, void>(tn::correlate(x2, k2));
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(matvec_evaluator_matches_a_plain_loop, T, types) {
+    // The dense forward W x + b: matvec of two views is evaluated with split dot products,
+    // inside the generic evaluation too, so it is checked against plain loops in double.
+    tn::tensor<T, tn::shape<120, 256>> w;
+    tn::tensor<T, tn::shape<256>> x;
+    tn::tensor<T, tn::shape<120>> b, y;
+    randomize(w, 16);
+    randomize(x, 17);
+    randomize(b, 18);
+    y = tn::matvec(w, x) + b;
+    for (std::size_t r = 0; r < 120; ++r) {
+        double expected = double(b[r]);
+        for (std::size_t c = 0; c < 256; ++c)
+            expected += double(w(r, c)) * double(x[c]);
+        const double tol = std::is_same_v<T, float> ? 1e-4 : 1e-12;
+        BOOST_TEST(std::abs(double(y[r]) - expected) <= tol * (1 + std::abs(expected)),
+                   "row " << r << ": " << y[r] << " vs " << expected);
+    }
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(padded_rot180_correlate_matches_generic, T, types) {

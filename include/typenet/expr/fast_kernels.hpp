@@ -67,6 +67,89 @@ requires(detail::accumulating_op_v<Op>&& dim_v<SD, 1> >=
     }
 };
 
+namespace detail {
+/// Lanes of the split accumulators below: one AVX-512 register of floats. Splitting a dot
+/// product over independent partial sums lets the compiler vectorise it without -ffast-math
+/// (it may not reorder a single scalar sum); the partial sums are added at the end.
+inline constexpr std::size_t dot_lanes = 16;
+
+/// lanes[l] += a[j] * b[j] for j < N, j = l (mod dot_lanes).
+template<std::size_t N, class T, class A, class B>
+constexpr void split_accumulate(T (&lanes)[dot_lanes], const A* a, const B* b) {
+    constexpr std::size_t full = N / dot_lanes * dot_lanes;
+    for (std::size_t j = 0; j < full; j += dot_lanes)
+        for (std::size_t l = 0; l < dot_lanes; ++l)
+            lanes[l] += a[j + l] * b[j + l];
+    for (std::size_t j = full; j < N; ++j)
+        lanes[j - full] += a[j] * b[j];
+}
+
+template<class T>
+constexpr T lane_sum(const T (&lanes)[dot_lanes]) {
+    T total{};
+    for (std::size_t l = 0; l < dot_lanes; ++l)
+        total += lanes[l];
+    return total;
+}
+
+/// sum_{j < N} a[j] * b[j] with dot_lanes partial sums.
+template<std::size_t N, class T, class A, class B>
+constexpr T split_dot(const A* a, const B* b) {
+    T lanes[dot_lanes] = {};
+    split_accumulate<N>(lanes, a, b);
+    return lane_sum(lanes);
+}
+} // namespace detail
+
+/// dst (=|+=) correlate(a, k) for plain planes with narrow outputs: the weight gradient
+/// dL/dK = x ⊗ dL/dz (§2), where the "kernel" is the upstream gradient. Each output is one dot
+/// product over all kernel taps, row by row into split accumulators.
+template<class TD, class SD, class TA, class SA, class TK, class SK, class Op>
+requires(detail::accumulating_op_v<Op>&& dim_v<SD, 1> <
+         16) struct assignment<tensor_view<TD, SD>,
+                               correlate_expr<tensor_view<TA, SA>, tensor_view<TK, SK>>, Op> {
+    using src_t = correlate_expr<tensor_view<TA, SA>, tensor_view<TK, SK>>;
+    static constexpr void run(const tensor_view<TD, SD>& dst, const src_t& src, Op) {
+        static_assert(std::is_same_v<SD, typename src_t::shape_type>,
+                      "typenet: assignment needs the expression's shape to equal the tensor's");
+        constexpr std::size_t oh = dim_v<SD, 0>, ow = dim_v<SD, 1>;
+        constexpr std::size_t kh = dim_v<SK, 0>, kw = dim_v<SK, 1>;
+        constexpr std::size_t w = dim_v<SA, 1>;
+        const auto* a = src.input.data();
+        const auto* k = src.kernel.data();
+        TD* d = dst.data();
+        for (std::size_t i = 0; i < oh; ++i)
+            for (std::size_t j = 0; j < ow; ++j) {
+                TD lanes[detail::dot_lanes] = {};
+                for (std::size_t m = 0; m < kh; ++m)
+                    detail::split_accumulate<kw>(lanes, a + (i + m) * w + j, k + m * kw);
+                const TD acc = detail::lane_sum(lanes);
+                if constexpr (std::is_same_v<Op, assign_op>)
+                    d[i * ow + j] = acc;
+                else
+                    d[i * ow + j] += acc;
+            }
+    }
+};
+
+/// matvec(W, x) for a plain matrix and vector, inside any expression (the dense forward
+/// W x + b, §7): each coefficient is a split dot product of a row of W with x.
+template<class TW, class SW, class TX, class SX>
+struct evaluator<matvec_expr<tensor_view<TW, SW>, tensor_view<TX, SX>>> {
+    using expr_t = matvec_expr<tensor_view<TW, SW>, tensor_view<TX, SX>>;
+    static constexpr bool linear_access = false;
+    using value_type = typename expr_t::value_type;
+    static constexpr std::size_t cols = dim_v<SW, 1>;
+    const TW* w;
+    const TX* x;
+    constexpr explicit evaluator(const expr_t& e)
+        : w(e.matrix.data())
+        , x(e.vector.data()) {}
+    constexpr value_type coeff(std::size_t r) const {
+        return detail::split_dot<cols, value_type>(w + r * cols, x);
+    }
+};
+
 /// dst (=|+=) correlate(zero_pad<KH-1,KW-1>(g), rot180(k)): the conv input gradient (§3). Each
 /// upstream gradient g(a, b) reaches dst(a + u, b + v) with weight k(u, v), so it is computed as
 /// that scatter: the padding zeros and the rotation never materialise.

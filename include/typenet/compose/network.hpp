@@ -155,11 +155,14 @@ struct network {
     }
 
     /// Backward through the body: grads[body_count] must hold dL/d(output); fills
-    /// grads[0..body_count-1] and ADDS the parameter gradients to `dparams`.
-    template<class T>
+    /// grads[0..body_count-1] and ADDS the parameter gradients to `dparams`. With
+    /// InputGradient = false, grads[0] (dL/dx) may be left unwritten when the first layer can
+    /// skip it, which saves a whole correlation pass for a first conv.
+    template<bool InputGradient = true, class T>
     static void backward(const T* params, const activations<T>& acts, activations<T>& grads,
                          T* dparams) {
-        backward_all(params, acts, grads, dparams, std::make_index_sequence<body_count>{});
+        backward_all<InputGradient>(params, acts, grads, dparams,
+                                    std::make_index_sequence<body_count>{});
     }
 
     /// Every parameter tensor in PyTorch named_parameters() order: "<i>.weight", "<i>.bias",
@@ -187,12 +190,12 @@ private:
                             std::index_sequence<I...>) {
         (forward_layer<I>(params, acts), ...);
     }
-    template<class T, std::size_t... I>
+    template<bool InputGradient, class T, std::size_t... I>
     static void backward_all([[maybe_unused]] const T* params, const activations<T>& acts,
                              activations<T>& grads, [[maybe_unused]] T* dparams,
                              std::index_sequence<I...>) {
         // Layers run last to first: step K handles layer body_count - 1 - K.
-        (backward_step<I>(params, acts, grads, dparams), ...);
+        (backward_step<I, InputGradient>(params, acts, grads, dparams), ...);
     }
     template<std::size_t I>
     static void append_entries_of(std::vector<parameter_entry>& out) {
@@ -228,16 +231,26 @@ private:
                                                 boost::hana::at_c<I + 1>(acts).view());
     }
 
-    template<std::size_t K, class T>
+    template<std::size_t K, bool InputGradient, class T>
     static void backward_step(const T* params, const activations<T>& acts, activations<T>& grads,
                               T* dparams) {
         constexpr std::size_t layer_index = body_count - 1 - K;
-        backward_layer<layer_index>(params, acts, grads, dparams);
+        backward_layer<layer_index, InputGradient>(params, acts, grads, dparams);
     }
 
-    template<std::size_t I, class T>
+    template<std::size_t I, bool InputGradient, class T>
     static void backward_layer(const T* params, const activations<T>& acts, activations<T>& grads,
                                T* dparams) {
+        using L = layer<I>;
+        using In_I = shape_at<I>;
+        if constexpr (I == 0 && !InputGradient &&
+                      requires { &L::template backward_params<In_I, T>; }) {
+            L::template backward_params<In_I>(
+                params + offsets[I], cview(boost::hana::at_c<I>(acts)),
+                cview(boost::hana::at_c<I + 1>(acts)), cview(boost::hana::at_c<I + 1>(grads)),
+                dparams + offsets[I]);
+            return;
+        }
         layer<I>::template backward<shape_at<I>>(
             params + offsets[I], cview(boost::hana::at_c<I>(acts)),
             cview(boost::hana::at_c<I + 1>(acts)), cview(boost::hana::at_c<I + 1>(grads)),

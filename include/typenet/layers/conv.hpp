@@ -113,6 +113,16 @@ struct conv {
                     tensor_view<T, typename o::weight_shape>(g),
                     tensor_view<T, typename o::bias_shape>(g + o::weight_shape::size), dx);
     }
+
+    /// backward without dL/dx, for a first layer whose input gradient nobody reads.
+    template<class In, class T>
+    static void backward_params(const T*, tensor_view<const T, In> x,
+                                tensor_view<const T, out_shape<In>>,
+                                tensor_view<const T, out_shape<In>> dy, T* g) {
+        using o = op<In>;
+        o::backward_params(x, dy, tensor_view<T, typename o::weight_shape>(g),
+                           tensor_view<T, typename o::bias_shape>(g + o::weight_shape::size));
+    }
 };
 
 } // namespace typenet

@@ -81,7 +81,7 @@ public:
                 const auto [begin, end] = c.self->block(c.batch, t);
                 for (std::size_t k = begin; k < end; ++k) {
                     const auto [x, label] = (*c.sample)(k);
-                    loss += ws.forward_backward(c.params, x, label);
+                    loss += ws.forward_backward(c.params, x, label, skip_input_gradient);
                 }
                 c.self->partial_loss_[t] = loss;
             },

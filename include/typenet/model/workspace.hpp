@@ -16,6 +16,12 @@
 
 namespace typenet {
 
+/// Tag: forward_backward need not compute dL/dx (see workspace::forward_backward).
+struct skip_input_gradient_t {
+    explicit skip_input_gradient_t() = default;
+};
+inline constexpr skip_input_gradient_t skip_input_gradient{};
+
 template<class Net, class In, class T = float>
 class workspace {
 public:
@@ -48,24 +54,13 @@ public:
     }
     T forward_backward(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
                        std::size_t label) {
-        // An invalid network has reported its first failed rule already (one error, not two).
-        if constexpr (net::valid)
-            static_assert(has_loss<Net>{},
-                          "typenet::model::forward_backward: the network has no loss; end the seq "
-                          "with softmax_ce (forward() works without one)");
-        if constexpr (has_loss<Net>::value && net::valid) {
-            check_label(label);
-            forward(params, x);
-            using loss = typename net::template layer<net::layer_count - 1>;
-            using logits_shape = typename net::output_shape;
-            auto& dlogits = boost::hana::at_c<net::body_count>(grads_);
-            const T l = loss::template op<logits_shape>::forward_backward(
-                std::as_const(output()).view(), label, dlogits.view());
-            net::backward(params.data(), acts_, grads_, gradients_.data());
-            return l;
-        } else {
-            return T{};
-        }
+        return pass<true>(params, x, label);
+    }
+    /// The same when nobody reads dL/dx (training): input_gradient() is then unspecified, and
+    /// a first conv layer skips its input-gradient correlation.
+    T forward_backward(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
+                       std::size_t label, skip_input_gradient_t) {
+        return pass<false>(params, x, label);
     }
 
     const output_type& output() const { return boost::hana::at_c<net::body_count>(acts_); }
@@ -84,6 +79,29 @@ public:
     }
 
 private:
+    template<bool InputGradient>
+    T pass(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
+           std::size_t label) {
+        // An invalid network has reported its first failed rule already (one error, not two).
+        if constexpr (net::valid)
+            static_assert(has_loss<Net>{},
+                          "typenet::model::forward_backward: the network has no loss; end the seq "
+                          "with softmax_ce (forward() works without one)");
+        if constexpr (has_loss<Net>::value && net::valid) {
+            check_label(label);
+            forward(params, x);
+            using loss = typename net::template layer<net::layer_count - 1>;
+            using logits_shape = typename net::output_shape;
+            auto& dlogits = boost::hana::at_c<net::body_count>(grads_);
+            const T l = loss::template op<logits_shape>::forward_backward(
+                std::as_const(output()).view(), label, dlogits.view());
+            net::template backward<InputGradient>(params.data(), acts_, grads_, gradients_.data());
+            return l;
+        } else {
+            return T{};
+        }
+    }
+
     using acts_t = typename net::template activations<T>;
     acts_t acts_{};
     acts_t grads_{};

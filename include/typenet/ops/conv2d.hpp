@@ -47,12 +47,27 @@ struct conv2d {
     static void backward(tensor_view<const T, In> x, tensor_view<const T, weight_shape> K,
                          tensor_view<const T, output_shape> dz, tensor_view<T, weight_shape> dK,
                          tensor_view<T, bias_shape> dB, tensor_view<T, In> dx) {
+        backward_params(x, dz, dK, dB);
+        backward_input(K, dz, dx);
+    }
+
+    /// The parameter half of the backward: adds dL/dK and dL/dB.
+    template<class T>
+    static void backward_params(tensor_view<const T, In> x, tensor_view<const T, output_shape> dz,
+                                tensor_view<T, weight_shape> dK, tensor_view<T, bias_shape> dB) {
         for (std::size_t f = 0; f < F; ++f) {
             const auto dz_f = slice(dz, f);
             dB[f] += sum(dz_f);
             for (std::size_t c = 0; c < C; ++c)
                 slice(slice(dK, f), c) += correlate(slice(x, c), dz_f);
         }
+    }
+
+    /// The input half of the backward: writes dL/dx. A network's first layer skips it when no
+    /// one asks for the input gradient (data_parallel training).
+    template<class T>
+    static void backward_input(tensor_view<const T, weight_shape> K,
+                               tensor_view<const T, output_shape> dz, tensor_view<T, In> dx) {
         for (std::size_t c = 0; c < C; ++c) {
             const auto dx_c = slice(dx, c);
             std::fill(dx_c.begin(), dx_c.end(), T{});

@@ -32,6 +32,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <immintrin.h>
 #include <memory>
 #include <random>
@@ -72,6 +73,17 @@ double seconds_since(clock_type::time_point t0) {
 /// Keeps a value alive so the optimiser cannot drop the computation that produced it.
 volatile double sink = 0;
 
+/// This process's CPU time (all threads) in seconds.
+double process_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+/// CPU seconds per wall second of the last time_calls(): about 2 when two threads really ran
+/// in parallel, about 1 when the shared machine gave the benchmark only one core.
+double last_cpu_per_wall = 0;
+
 /// Seconds per call of fn(): warm-up (about a fifth of min_time, at least one call), then
 /// `reps` repetitions that each call fn() until min_time has passed. Returns every repetition's
 /// seconds per call.
@@ -82,6 +94,8 @@ std::vector<double> time_calls(const options& opt, Fn&& fn) {
         fn();
     while (seconds_since(w0) < opt.min_time / 5);
     std::vector<double> per_call;
+    const auto wall0 = clock_type::now();
+    const double cpu0 = process_cpu_seconds();
     for (int r = 0; r < opt.reps; ++r) {
         std::size_t calls = 0;
         const auto t0 = clock_type::now();
@@ -92,6 +106,7 @@ std::vector<double> time_calls(const options& opt, Fn&& fn) {
         } while ((elapsed = seconds_since(t0)) < opt.min_time);
         per_call.push_back(elapsed / double(calls));
     }
+    last_cpu_per_wall = (process_cpu_seconds() - cpu0) / seconds_since(wall0);
     return per_call;
 }
 
@@ -239,7 +254,7 @@ struct sample_at {
 struct measurement {
     std::string kind; // train | infer
     std::size_t batch, threads;
-    double images_per_s, best_images_per_s, peak_fraction;
+    double images_per_s, best_images_per_s, peak_fraction, cpu_per_wall;
 };
 
 /// One training step per call, as examples/fashion_mnist.cpp does per batch: the batch's summed
@@ -264,11 +279,13 @@ measurement bench_training(const options& opt, const sample_pool& pool, std::siz
     });
     if (!std::isfinite(loss_sum))
         std::printf("warning: training loss is not finite (%g)\n", loss_sum);
+    const double cpu_per_wall = last_cpu_per_wall;
     sink = sink + loss_sum;
     const double ips = double(batch) / median(per_call);
     const double best = double(batch) / *std::min_element(per_call.begin(), per_call.end());
-    return {"train", batch, threads,
-            ips,     best,  ips * training_flops_per_image / (peak * 1e9 * double(threads))};
+    return {"train",     batch, threads,
+            ips,         best,  ips * training_flops_per_image / (peak * 1e9 * double(threads)),
+            cpu_per_wall};
 }
 
 /// Inference: batch 1 is workspace::forward on one image; larger batches go through
@@ -302,11 +319,13 @@ measurement bench_inference(const options& opt, const sample_pool& pool, std::si
             first = (first + batch) % sample_pool::count;
         });
     }
+    const double cpu_per_wall = last_cpu_per_wall;
     sink = sink + double(argmax_sum);
     const double ips = double(batch) / median(per_call);
     const double best = double(batch) / *std::min_element(per_call.begin(), per_call.end());
-    return {"infer", batch, threads,
-            ips,     best,  ips * forward_flops_per_image / (peak * 1e9 * double(threads))};
+    return {"infer",     batch, threads,
+            ips,         best,  ips * forward_flops_per_image / (peak * 1e9 * double(threads)),
+            cpu_per_wall};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -510,12 +529,12 @@ int main(int argc, char** argv) {
     for (std::size_t batch : {1, 128})
         results.push_back(bench_inference(opt, pool, batch, 1, peak));
 
-    std::printf("\n| config | typenet img/s | us/batch | %% of peak |\n");
-    std::printf("|---|---:|---:|---:|\n");
+    std::printf("\n| config | typenet img/s | us/batch | %% of peak | CPU s per wall s |\n");
+    std::printf("|---|---:|---:|---:|---:|\n");
     for (const auto& r : results)
-        std::printf("| %s b=%zu t=%zu | %.0f | %.1f | %.1f %% |\n", r.kind.c_str(), r.batch,
+        std::printf("| %s b=%zu t=%zu | %.0f | %.1f | %.1f %% | %.2f |\n", r.kind.c_str(), r.batch,
                     r.threads, r.images_per_s, 1e6 * double(r.batch) / r.images_per_s,
-                    100 * r.peak_fraction);
+                    100 * r.peak_fraction, r.cpu_per_wall);
 
     profile(opt, pool);
 
@@ -525,7 +544,8 @@ int main(int argc, char** argv) {
                 training_flops_per_image);
     for (const auto& r : results)
         std::printf("result kind=%s batch=%zu threads=%zu images_per_s=%.3f "
-                    "best_images_per_s=%.3f\n",
-                    r.kind.c_str(), r.batch, r.threads, r.images_per_s, r.best_images_per_s);
+                    "best_images_per_s=%.3f cpu_per_wall=%.3f\n",
+                    r.kind.c_str(), r.batch, r.threads, r.images_per_s, r.best_images_per_s,
+                    r.cpu_per_wall);
     return 0;
 }

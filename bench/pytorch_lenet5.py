@@ -16,11 +16,14 @@ itself: its BLAS is "generic", i.e. Debian's libblas.so.3 alternative).
 BLAS: before timing, the script checks that the BLAS torch loaded computes a correct SGEMM (on
 some processors OPENBLAS_CORETYPE is set because old OpenBLAS builds compute wrong results
 there) and prints which library and kernel ("corename") run, so that the record says what was
-measured. bench/run.sh runs this script with the environment as it is and with OPENBLAS_CORETYPE
-and OPENBLAS_L2_SIZE unset, and keeps PyTorch's better number per configuration.
+measured. bench/run.sh runs this script with the environment as it is, with OPENBLAS_CORETYPE
+and OPENBLAS_L2_SIZE unset, and (2 threads) with OMP_WAIT_POLICY=passive, and keeps PyTorch's
+best number per configuration.
 
 Output: `info ...` and `result framework=pytorch kind=train|infer batch=B threads=T
-images_per_s=X best_images_per_s=Y` lines (key=value, parsed by bench/report.py).
+images_per_s=X best_images_per_s=Y cpu_per_wall=Z` lines (key=value, parsed by bench/report.py;
+cpu_per_wall is process CPU seconds per wall second: about 2 when two threads ran in parallel —
+or spun waiting).
 """
 
 import argparse
@@ -76,12 +79,14 @@ def check_sgemm():
 
 
 def time_calls(fn, min_time, reps):
-    """Seconds per call of fn(): warm-up, then `reps` repetitions of at least min_time."""
+    """Seconds per call of fn(): warm-up, then `reps` repetitions of at least min_time. Also
+    returns the process's CPU seconds per wall second over the timed repetitions."""
     t0 = time.perf_counter()
     fn()
     while time.perf_counter() - t0 < min_time / 5:
         fn()
     per_call = []
+    wall0, cpu0 = time.perf_counter(), time.process_time()
     for _ in range(reps):
         calls = 0
         t0 = time.perf_counter()
@@ -92,7 +97,7 @@ def time_calls(fn, min_time, reps):
             if elapsed >= min_time:
                 break
         per_call.append(elapsed / calls)
-    return per_call
+    return per_call, (time.process_time() - cpu0) / (time.perf_counter() - wall0)
 
 
 POOL = 1024  # random images, cycled through in batch order as the C++ benchmark does
@@ -116,10 +121,10 @@ def bench_training(images, labels, batch, min_time, reps):
         state["loss"] = loss
         state["first"] = (f + batch) % POOL
 
-    per_call = time_calls(step, min_time, reps)
+    timing = time_calls(step, min_time, reps)
     if not math.isfinite(state["loss"].item()):
         print(f"warning: training loss is not finite ({state['loss'].item()})")
-    return per_call
+    return timing
 
 
 def bench_inference(images, batch, min_time, reps):
@@ -143,6 +148,7 @@ def main():
     parser.add_argument("--min-time", type=float, default=0.3, help="seconds per repetition")
     parser.add_argument("--reps", type=int, default=5, help="repetitions; the median is reported")
     parser.add_argument("--threads", default="1,2", help="training thread counts, comma-separated")
+    parser.add_argument("--no-infer", action="store_true", help="training configurations only")
     args = parser.parse_args()
     if args.quick:
         args.min_time, args.reps = 0.002, 1
@@ -150,7 +156,7 @@ def main():
 
     sgemm_error = check_sgemm()
     path, openblas = openblas_handle()
-    env = " ".join(f"{k}={os.environ.get(k, 'unset')}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"))
+    env = " ".join(f"{k}={os.environ.get(k, 'unset')}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_WAIT_POLICY"))
     capability = re.search(r"CPU capability usage: (\S+)", torch.__config__.show())
     print(f"info torch={torch.__version__} python={sys.version.split()[0]} "
           f"mkldnn={torch.backends.mkldnn.is_available()} "
@@ -170,11 +176,13 @@ def main():
     images = torch.rand(POOL, 1, 28, 28, generator=gen)
     labels = torch.randint(0, 10, (POOL,), generator=gen)
 
-    def report(kind, batch, threads, per_call):
+    def report(kind, batch, threads, timing):
+        per_call, cpu_per_wall = timing
         ips = batch / statistics.median(per_call)
         best = batch / min(per_call)
         print(f"result framework=pytorch kind={kind} batch={batch} threads={threads} "
-              f"images_per_s={ips:.3f} best_images_per_s={best:.3f}", flush=True)
+              f"images_per_s={ips:.3f} best_images_per_s={best:.3f} "
+              f"cpu_per_wall={cpu_per_wall:.3f}", flush=True)
 
     def set_threads(t):
         torch.set_num_threads(t)
@@ -185,6 +193,8 @@ def main():
         set_threads(t)
         for batch in (1, 32, 128):
             report("train", batch, t, bench_training(images, labels, batch, args.min_time, args.reps))
+    if args.no_infer:
+        return 0
     set_threads(1)
     for batch in (1, 128):
         report("infer", batch, 1, bench_inference(images, batch, args.min_time, args.reps))

@@ -6,8 +6,8 @@ The log holds, per round, the `result ...`/`layer ...`/`step ...` lines of lenet
 environment, tagged `variant=<name>` by run.sh). Each line is key=value pairs.
 
 Aggregation: every number in a round is already the median of that program's repetitions; this
-takes the median over rounds. PyTorch's number for a configuration is its better environment
-(issue 4: compare against PyTorch at its best). The peak is the best round (an interruption can
+takes the median over rounds. PyTorch's number for a configuration is its best variant (BLAS
+environment, OpenMP wait policy; issue 4: compare against PyTorch at its best). The peak is the best round (an interruption can
 only lower a peak measurement).
 
     bench/report.py LOG
@@ -28,6 +28,7 @@ def fields(line):
 def main(path):
     typenet = defaultdict(list)       # (kind, batch, threads) -> [img/s per round]
     pytorch = defaultdict(list)       # (variant, kind, batch, threads) -> [img/s per round]
+    cpu = defaultdict(list)           # ("typenet" | variant, kind, batch, threads) -> [CPU/wall]
     layers = defaultdict(lambda: defaultdict(list))  # index -> {name, fwd, bwd, macs}
     steps = defaultdict(list)
     peaks, flops = [], {}
@@ -40,15 +41,17 @@ def main(path):
                 rounds += 1
             f = fields(line)
             if line.startswith("result ") and "framework" in f:
-                pytorch[(f["variant"], f["kind"], int(f["batch"]), int(f["threads"]))].append(
-                    float(f["images_per_s"]))
+                key = (f["variant"], f["kind"], int(f["batch"]), int(f["threads"]))
+                pytorch[key].append(float(f["images_per_s"]))
+                cpu[key].append(float(f["cpu_per_wall"]))
             elif line.startswith("result ") and f.get("kind") == "peak":
                 peaks.append(float(f["gflops"]))
             elif line.startswith("result ") and f.get("kind") == "flops":
                 flops = {k: float(v) for k, v in f.items() if k != "kind"}
             elif line.startswith("result "):
-                typenet[(f["kind"], int(f["batch"]), int(f["threads"]))].append(
-                    float(f["images_per_s"]))
+                key = (f["kind"], int(f["batch"]), int(f["threads"]))
+                typenet[key].append(float(f["images_per_s"]))
+                cpu[("typenet",) + key].append(float(f["cpu_per_wall"]))
             elif line.startswith("layer "):
                 d = layers[int(f["index"])]
                 d["name"] = f["name"]
@@ -72,8 +75,8 @@ def main(path):
                f"{flops['training']:.0f}, inference {flops['forward']:.0f}.")
     out.append("")
     out.append("| config | typenet img/s | PyTorch img/s | ratio | typenet % of peak | "
-               "PyTorch % of peak | PyTorch BLAS env |")
-    out.append("|---|---:|---:|---:|---:|---:|---|")
+               "PyTorch % of peak | CPU s per wall s (typenet, PyTorch) | PyTorch variant |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---|")
     variants = sorted({k[0] for k in pytorch})
     for (kind, batch, threads), values in typenet.items():
         tn = med(values)
@@ -87,11 +90,14 @@ def main(path):
         pt_text = f"{pt:.0f}" if pt else "-"
         ratio = f"{tn / pt:.2f}x" if pt else "-"
         pt_peak = f"{100 * pt * per_image / cap:.1f} %" if pt else "-"
+        tn_cpu = med(cpu[("typenet", kind, batch, threads)])
+        pt_cpu = f"{med(cpu[(best_variant, kind, batch, threads)]):.2f}" if pt else "-"
         out.append(f"| {kind} b={batch} t={threads} | {tn:.0f} | {pt_text} | {ratio} | "
-                   f"{100 * tn * per_image / cap:.1f} % | {pt_peak} | {best_variant or '-'} |")
+                   f"{100 * tn * per_image / cap:.1f} % | {pt_peak} | {tn_cpu:.2f}, {pt_cpu} | "
+                   f"{best_variant or '-'} |")
     out.append("")
     for v in variants:
-        out.append(f"PyTorch, BLAS environment `{v}`:")
+        out.append(f"PyTorch variant `{v}`:")
         for text in infos.get(v, []):
             out.append(f"- {text}")
         row = []

@@ -57,14 +57,15 @@ const std::array<const char*, 10> class_names{"T-shirt/top", "Trouser",   "Pullo
                                               "Bag",         "Ankle boot"};
 
 struct options {
-    std::size_t epochs = 20;
+    std::size_t epochs = 40;
     std::size_t batch = 64;
     double lr = 2e-3;
-    double lr_decay = 0.85;
+    double lr_decay = 0.9;
     double momentum = 0.9;
     double weight_decay = 0.0;
     std::string optimizer = "adam";
     std::string init = "pytorch_default";
+    std::string augment = "flip";
     std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
     std::uint64_t seed = 1;
     std::string data = "/usr/share/datasets/fashion-mnist";
@@ -81,10 +82,32 @@ using dataset_t = tn::dataset<input_shape, T>;
 /// A sample accessor for data_parallel: {view of the image, label}.
 struct sample_at {
     const dataset_t* data;
-    const std::size_t* order; // indices into data (nullptr: identity)
+    const std::size_t* order = nullptr; // indices into data (nullptr: identity)
+    /// Data augmentation: mirror an image left-right when bit 0 of mix(flip_seed, index) is set
+    /// (0: never). Clothes are left-right symmetric classes, so a mirrored shirt is a shirt.
+    std::uint64_t flip_seed = 0;
+
+    static std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+        // splitmix64 of the pair: a decision per (epoch, image), independent of threads.
+        std::uint64_t z = a * 0x9E3779B97F4A7C15ull + b + 0x632BE59BD9B4E019ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    }
+
     std::pair<tn::tensor_view<const T, input_shape>, std::size_t> operator()(std::size_t k) const {
         const std::size_t i = order ? order[k] : k;
-        return {data->image(i), data->label(i)};
+        if (flip_seed == 0 || (mix(flip_seed, i) & 1u) == 0)
+            return {data->image(i), data->label(i)};
+        // One buffer per thread: the view is consumed by this thread's next pass, before its
+        // next call. Thread-local storage, so no allocation in the training step.
+        thread_local tn::tensor<T, input_shape> mirrored;
+        constexpr std::size_t H = tn::dim_v<input_shape, 1>, W = tn::dim_v<input_shape, 2>;
+        const auto src = data->image(i);
+        for (std::size_t h = 0; h < H; ++h)
+            for (std::size_t w = 0; w < W; ++w)
+                mirrored(0, h, w) = src(0, h, W - 1 - w);
+        return {std::as_const(mirrored).view(), data->label(i)};
     }
 };
 
@@ -207,9 +230,9 @@ int run(const options& opt) {
     std::printf("LeNet-5 on Fashion-MNIST: %zu parameters, %zu training / %zu test images, "
                 "%zu threads\n",
                 P, train_count, test_count, workers.threads());
-    std::printf("%s, batch %zu, lr %g (x%g per epoch), %zu epochs, seed %llu\n",
+    std::printf("%s, batch %zu, lr %g (x%g per epoch), %zu epochs, augment %s, seed %llu\n",
                 opt.optimizer.c_str(), opt.batch, opt.lr, opt.lr_decay, opt.epochs,
-                static_cast<unsigned long long>(opt.seed));
+                opt.augment.c_str(), static_cast<unsigned long long>(opt.seed));
 
     tn::init_parameters(*m, tn::parse_init_scheme(opt.init), opt.seed);
     using optimizer_t = std::variant<tn::adam<T, P>, tn::sgd<T, P>>;
@@ -240,7 +263,11 @@ int run(const options& opt) {
         const std::size_t steps = (train_count + opt.batch - 1) / opt.batch;
         for (auto batch : order | ranges::views::chunk(opt.batch)) {
             const std::size_t b = static_cast<std::size_t>(ranges::distance(batch));
-            const T loss = workers.accumulate(params, b, sample_at{&train, &*batch.begin()}, grad);
+            const T loss = workers.accumulate(
+                params, b,
+                sample_at{&train, &*batch.begin(),
+                          opt.augment == "flip" ? sample_at::mix(opt.seed, epoch) | 1u : 0u},
+                grad);
             if (!std::isfinite(loss))
                 throw std::runtime_error("training diverged: loss is " + std::to_string(loss) +
                                          " at epoch " + std::to_string(epoch) + ", step " +
@@ -320,6 +347,10 @@ int main(int argc, char** argv) {
     app.add_option("--init", opt.init,
                    "parameter initialisation: pytorch_default, kaiming_uniform or xavier_uniform")
         ->capture_default_str();
+    app.add_option("--augment", opt.augment,
+                   "training-data augmentation: flip (random left-right mirror) or none")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"flip", "none"}));
     app.add_option("--momentum", opt.momentum, "SGD momentum")->capture_default_str();
     app.add_option("--weight-decay", opt.weight_decay, "L2 weight decay")->capture_default_str();
     app.add_option("--threads", opt.threads, "worker threads")

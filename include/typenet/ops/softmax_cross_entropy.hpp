@@ -25,11 +25,12 @@ struct softmax_cross_entropy {
             df[k] = std::exp(f[k] - max);
             total += df[k];
         }
-        const T log_sum_exp = max + std::log(total);
         for (std::size_t k = 0; k < classes; ++k)
             df[k] /= total;
         df[label] -= T{1};
-        return log_sum_exp - f[label];
+        // L = log_sum_exp - f_y = (max - f_y) + log(total): subtracting the two large terms
+        // first keeps the loss exact to float precision even when the logits are ~1000.
+        return (max - f[label]) + std::log(total);
     }
 };
 

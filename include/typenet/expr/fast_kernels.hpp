@@ -1,15 +1,18 @@
 #pragma once
-// Fast evaluators: specialisations of `assignment` (assign.hpp) for the expression patterns the
-// layers' kernels are written in. Each computes exactly what the generic evaluator computes (up
-// to float summation order); tests/expr/fast_kernels_test.cpp compares the two on random data.
+// Fast evaluators: specialisations of `assignment` (assign.hpp) and `evaluator` (evaluator.hpp)
+// for the expression patterns the layers' kernels are written in. Each computes what the generic
+// evaluation computes, up to float summation order; tests/expr/fast_kernels_test.cpp compares
+// them on random data.
 //
-// The gain comes from loop order, not from new maths: the generic path evaluates one output
-// coefficient at a time (a short reduction innermost, with a bounds test for zero padding); these
-// kernels put the contiguous output column innermost so that the compiler vectorises it, and
-// turn the padded correlation into a scatter that never touches the zeros.
+// The gain comes from loop order, not from new maths. The generic path evaluates one output
+// coefficient at a time, a short scalar reduction innermost (which the compiler may not
+// vectorise without -ffast-math) with a bounds test for zero padding. These kernels either put
+// a contiguous output row innermost, or split each dot product over independent partial sums,
+// and they turn the padded correlation into a scatter that never touches the zeros.
 
 #include "typenet/expr/assign.hpp"
 #include "typenet/expr/correlate.hpp"
+#include "typenet/expr/evaluator.hpp"
 #include "typenet/expr/linalg.hpp"
 #include "typenet/expr/rot180.hpp"
 #include "typenet/expr/zero_pad.hpp"
@@ -21,56 +24,30 @@
 namespace typenet {
 
 namespace detail {
+/// The fast kernels implement `=` and `+=`; `-=` keeps the generic loop.
 template<class Op>
 inline constexpr bool accumulating_op_v =
     std::is_same_v<Op, add_assign_op> || std::is_same_v<Op, assign_op>;
+
+/// correlate(zero_pad<KH-1,KW-1>(g), rot180(k)) is the "full" correlation of the conv input
+/// gradient exactly when the padding is the kernel size minus one.
+template<class Op, class KernelShape, std::size_t PH, std::size_t PW>
+constexpr bool is_full_correlation() {
+    return accumulating_op_v<Op> && PH + 1 == dim_v<KernelShape, 0> &&
+           PW + 1 == dim_v<KernelShape, 1>;
+}
+template<class Op, class KernelShape, std::size_t PH, std::size_t PW>
+inline constexpr bool full_correlation_v = is_full_correlation<Op, KernelShape, PH, PW>();
 
 template<class T, class Shape>
 constexpr void zero(const tensor_view<T, Shape>& v) {
     for (std::size_t k = 0; k < Shape::size; ++k)
         v[k] = T{};
 }
-} // namespace detail
 
-/// dst (=|+=) correlate(a, k) for plain planes a and k whose output rows are at least 16 wide:
-/// the conv forward (x ⊗ K). Each output row is accumulated in a local array (registers) over
-/// the kernel taps, with the output column innermost. Narrow outputs with wide kernels (the
-/// weight gradient x ⊗ dz on small kernels) keep the generic order, a dot product per output.
-template<class TD, class SD, class TA, class SA, class TK, class SK, class Op>
-requires(detail::accumulating_op_v<Op>&& dim_v<SD, 1> >=
-         16) struct assignment<tensor_view<TD, SD>,
-                               correlate_expr<tensor_view<TA, SA>, tensor_view<TK, SK>>, Op> {
-    using src_t = correlate_expr<tensor_view<TA, SA>, tensor_view<TK, SK>>;
-    static constexpr void run(const tensor_view<TD, SD>& dst, const src_t& src, Op) {
-        static_assert(std::is_same_v<SD, typename src_t::shape_type>,
-                      "typenet: assignment needs the expression's shape to equal the tensor's");
-        constexpr std::size_t oh = dim_v<SD, 0>, ow = dim_v<SD, 1>;
-        constexpr std::size_t kh = dim_v<SK, 0>, kw = dim_v<SK, 1>;
-        constexpr std::size_t w = dim_v<SA, 1>;
-        const auto* a = src.input.data();
-        const auto* k = src.kernel.data();
-        TD* d = dst.data();
-        for (std::size_t i = 0; i < oh; ++i) {
-            TD acc[ow];
-            for (std::size_t j = 0; j < ow; ++j)
-                acc[j] = std::is_same_v<Op, assign_op> ? TD{} : d[i * ow + j];
-            for (std::size_t m = 0; m < kh; ++m)
-                for (std::size_t n = 0; n < kw; ++n) {
-                    const TD kv = k[m * kw + n];
-                    const auto* arow = a + (i + m) * w + n;
-                    for (std::size_t j = 0; j < ow; ++j)
-                        acc[j] += arow[j] * kv;
-                }
-            for (std::size_t j = 0; j < ow; ++j)
-                d[i * ow + j] = acc[j];
-        }
-    }
-};
-
-namespace detail {
-/// Lanes of the split accumulators below: one AVX-512 register of floats. Splitting a dot
-/// product over independent partial sums lets the compiler vectorise it without -ffast-math
-/// (it may not reorder a single scalar sum); the partial sums are added at the end.
+/// Lanes of the split accumulators: one AVX-512 register of floats. Splitting a dot product
+/// over independent partial sums lets the compiler vectorise it without -ffast-math (it may not
+/// reorder a single scalar sum); the partial sums are added at the end.
 inline constexpr std::size_t dot_lanes = 16;
 
 /// lanes[l] += a[j] * b[j] for j < N, j = l (mod dot_lanes).
@@ -99,15 +76,27 @@ constexpr T split_dot(const A* a, const B* b) {
     split_accumulate<N>(lanes, a, b);
     return lane_sum(lanes);
 }
+
+template<class Op, class T>
+constexpr void store(T& d, T v) {
+    if constexpr (std::is_same_v<Op, assign_op>)
+        d = v;
+    else
+        d += v;
+}
 } // namespace detail
 
-/// dst (=|+=) correlate(a, k) for plain planes with narrow outputs: the weight gradient
-/// dL/dK = x ⊗ dL/dz (§2), where the "kernel" is the upstream gradient. Each output is one dot
-/// product over all kernel taps, row by row into split accumulators.
+/// dst (=|+=) correlate(a, k) for plain planes a and k: the conv forward z = x ⊗ K (§1) and the
+/// weight gradient dL/dK = x ⊗ dL/dz (§2). Two loop orders, chosen by the output width:
+/// - rows at least 16 wide (conv forward on large maps): each output row is accumulated in a
+///   local array over the kernel taps, the output column innermost;
+/// - narrower rows (the weight gradient, whose "kernel" is the upstream gradient, and forwards
+///   on small maps): each output is one dot product over all taps, row by row, into split
+///   accumulators.
 template<class TD, class SD, class TA, class SA, class TK, class SK, class Op>
-requires(detail::accumulating_op_v<Op>&& dim_v<SD, 1> <
-         16) struct assignment<tensor_view<TD, SD>,
-                               correlate_expr<tensor_view<TA, SA>, tensor_view<TK, SK>>, Op> {
+requires detail::accumulating_op_v<Op>
+struct assignment<tensor_view<TD, SD>, correlate_expr<tensor_view<TA, SA>, tensor_view<TK, SK>>,
+                  Op> {
     using src_t = correlate_expr<tensor_view<TA, SA>, tensor_view<TK, SK>>;
     static constexpr void run(const tensor_view<TD, SD>& dst, const src_t& src, Op) {
         static_assert(std::is_same_v<SD, typename src_t::shape_type>,
@@ -118,35 +107,30 @@ requires(detail::accumulating_op_v<Op>&& dim_v<SD, 1> <
         const auto* a = src.input.data();
         const auto* k = src.kernel.data();
         TD* d = dst.data();
-        for (std::size_t i = 0; i < oh; ++i)
-            for (std::size_t j = 0; j < ow; ++j) {
-                TD lanes[detail::dot_lanes] = {};
+        if constexpr (ow >= 16) {
+            for (std::size_t i = 0; i < oh; ++i) {
+                TD acc[ow];
+                for (std::size_t j = 0; j < ow; ++j)
+                    acc[j] = std::is_same_v<Op, assign_op> ? TD{} : d[i * ow + j];
                 for (std::size_t m = 0; m < kh; ++m)
-                    detail::split_accumulate<kw>(lanes, a + (i + m) * w + j, k + m * kw);
-                const TD acc = detail::lane_sum(lanes);
-                if constexpr (std::is_same_v<Op, assign_op>)
-                    d[i * ow + j] = acc;
-                else
-                    d[i * ow + j] += acc;
+                    for (std::size_t n = 0; n < kw; ++n) {
+                        const TD kv = k[m * kw + n];
+                        const auto* arow = a + (i + m) * w + n;
+                        for (std::size_t j = 0; j < ow; ++j)
+                            acc[j] += arow[j] * kv;
+                    }
+                for (std::size_t j = 0; j < ow; ++j)
+                    d[i * ow + j] = acc[j];
             }
-    }
-};
-
-/// matvec(W, x) for a plain matrix and vector, inside any expression (the dense forward
-/// W x + b, §7): each coefficient is a split dot product of a row of W with x.
-template<class TW, class SW, class TX, class SX>
-struct evaluator<matvec_expr<tensor_view<TW, SW>, tensor_view<TX, SX>>> {
-    using expr_t = matvec_expr<tensor_view<TW, SW>, tensor_view<TX, SX>>;
-    static constexpr bool linear_access = false;
-    using value_type = typename expr_t::value_type;
-    static constexpr std::size_t cols = dim_v<SW, 1>;
-    const TW* w;
-    const TX* x;
-    constexpr explicit evaluator(const expr_t& e)
-        : w(e.matrix.data())
-        , x(e.vector.data()) {}
-    constexpr value_type coeff(std::size_t r) const {
-        return detail::split_dot<cols, value_type>(w + r * cols, x);
+        } else {
+            for (std::size_t i = 0; i < oh; ++i)
+                for (std::size_t j = 0; j < ow; ++j) {
+                    TD lanes[detail::dot_lanes] = {};
+                    for (std::size_t m = 0; m < kh; ++m)
+                        detail::split_accumulate<kw>(lanes, a + (i + m) * w + j, k + m * kw);
+                    detail::store<Op>(d[i * ow + j], detail::lane_sum(lanes));
+                }
+        }
     }
 };
 
@@ -155,13 +139,11 @@ struct evaluator<matvec_expr<tensor_view<TW, SW>, tensor_view<TX, SX>>> {
 /// that scatter: the padding zeros and the rotation never materialise.
 template<class TD, class SD, std::size_t PH, std::size_t PW, class TG, class SG, class TK, class SK,
          class Op>
-requires(
-    detail::accumulating_op_v<Op>&& PH + 1 == dim_v<SK, 0> &&
-    PW + 1 ==
-        dim_v<SK, 1>) struct assignment<tensor_view<TD, SD>,
-                                        correlate_expr<zero_pad_expr<PH, PW, tensor_view<TG, SG>>,
-                                                       rot180_expr<tensor_view<TK, SK>>>,
-                                        Op> {
+requires detail::full_correlation_v<Op, SK, PH, PW>
+struct assignment<
+    tensor_view<TD, SD>,
+    correlate_expr<zero_pad_expr<PH, PW, tensor_view<TG, SG>>, rot180_expr<tensor_view<TK, SK>>>,
+    Op> {
     using src_t = correlate_expr<zero_pad_expr<PH, PW, tensor_view<TG, SG>>,
                                  rot180_expr<tensor_view<TK, SK>>>;
     static constexpr void run(const tensor_view<TD, SD>& dst, const src_t& src, Op) {
@@ -184,6 +166,24 @@ requires(
                     for (std::size_t b = 0; b < gw; ++b)
                         drow[b] += grow[b] * kv;
                 }
+    }
+};
+
+/// matvec(W, x) for a plain matrix and vector, inside any expression (the dense forward
+/// W x + b, §7): each coefficient is a split dot product of a row of W with x.
+template<class TW, class SW, class TX, class SX>
+struct evaluator<matvec_expr<tensor_view<TW, SW>, tensor_view<TX, SX>>> {
+    using expr_t = matvec_expr<tensor_view<TW, SW>, tensor_view<TX, SX>>;
+    static constexpr bool linear_access = false;
+    using value_type = typename expr_t::value_type;
+    static constexpr std::size_t cols = dim_v<SW, 1>;
+    const TW* w;
+    const TX* x;
+    constexpr explicit evaluator(const expr_t& e)
+        : w(e.matrix.data())
+        , x(e.vector.data()) {}
+    constexpr value_type coeff(std::size_t r) const {
+        return detail::split_dot<cols, value_type>(w + r * cols, x);
     }
 };
 

@@ -12,9 +12,9 @@
 #    PyTorch's best variant per configuration. Alternating the programs spreads the machine's
 #    noise over both.
 # 3. Measures the trainer's compile (examples/fashion_mnist.cpp with the dev preset's -O2 -g
-#    command) under /usr/bin/time -v: wall time and peak memory.
-# 4. Prints the markdown report (bench/report.py): medians over rounds, PyTorch at its better BLAS
-#    environment, ratios, % of the core's FP32 peak, the per-layer profile.
+#    command, then the same without -g) under /usr/bin/time -v: wall time and peak memory.
+# 4. Prints the markdown report (bench/report.py): medians over rounds, PyTorch at its best
+#    variant, ratios, % of the core's FP32 peak, the per-layer profile.
 #
 # The machine is shared: read the load averages printed with the report, and rerun when they are
 # high. --quick makes every measurement a few iterations (checks the pipeline, numbers
@@ -81,11 +81,17 @@ for e in json.load(open(sys.argv[1])):
 EOF
     )
     timing="$build/compile_time.txt"
-    (cd "$dir" && eval /usr/bin/time -v -o "$timing" "$cmd")
-    wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$timing")
-    rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$timing")
-    user=$(sed -n 's/.*User time (seconds): //p' "$timing")
-    compile_line="examples/fashion_mnist.cpp at -O2 -g (g++ $(g++ -dumpfullversion)): wall ${wall}, user ${user} s, peak memory $((rss / 1024)) MiB. Command: \`${cmd}\`"
+    measure_compile() { # $1: the compile command; prints wall, user time and peak memory
+        (cd "$dir" && eval /usr/bin/time -v -o "$timing" "$1")
+        local wall rss user
+        wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$timing")
+        rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$timing")
+        user=$(sed -n 's/.*User time (seconds): //p' "$timing")
+        echo "wall ${wall}, user ${user} s, peak memory $((rss / 1024)) MiB"
+    }
+    with_g=$(measure_compile "$cmd")
+    without_g=$(measure_compile "${cmd/ -g / }")
+    compile_line="examples/fashion_mnist.cpp with g++ $(g++ -dumpfullversion): -O2 -g (dev preset) ${with_g}; -O2 without -g ${without_g}. Command: \`${cmd}\`"
 fi
 
 echo "# LeNet-5: typenet vs PyTorch"

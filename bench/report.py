@@ -29,6 +29,7 @@ def main(path):
     typenet = defaultdict(list)       # (kind, batch, threads) -> [img/s per round]
     pytorch = defaultdict(list)       # (variant, kind, batch, threads) -> [img/s per round]
     cpu = defaultdict(list)           # ("typenet" | variant, kind, batch, threads) -> [CPU/wall]
+    phases = defaultdict(lambda: defaultdict(list))  # (batch, threads) -> phase -> [us per step]
     layers = defaultdict(lambda: defaultdict(list))  # index -> {name, fwd, bwd, macs}
     steps = defaultdict(list)
     peaks, flops = [], {}
@@ -52,6 +53,9 @@ def main(path):
                 key = (f["kind"], int(f["batch"]), int(f["threads"]))
                 typenet[key].append(float(f["images_per_s"]))
                 cpu[("typenet",) + key].append(float(f["cpu_per_wall"]))
+                for phase in ("accumulate_us", "scale_us", "adam_us"):
+                    if phase in f:
+                        phases[key[1:]][phase].append(float(f[phase]))
             elif line.startswith("layer "):
                 d = layers[int(f["index"])]
                 d["name"] = f["name"]
@@ -107,6 +111,16 @@ def main(path):
         out.append("- images/s: " + "; ".join(row))
         out.append("")
 
+    out.append("Training step phases (typenet, mean us per step; median over rounds):")
+    out.append("")
+    out.append("| config | data_parallel::accumulate | gradient / B | adam::step | "
+               "Adam share of the step |")
+    out.append("|---|---:|---:|---:|---:|")
+    for (batch, threads), d in phases.items():
+        acc, scale, adam = (med(d[p]) for p in ("accumulate_us", "scale_us", "adam_us"))
+        out.append(f"| train b={batch} t={threads} | {acc:.1f} | {scale:.1f} | {adam:.1f} | "
+                   f"{100 * adam / (acc + scale + adam):.1f} % |")
+    out.append("")
     out.append("Per-layer profile (typenet, one sample, 1 thread; median over rounds):")
     out.append("")
     out.append("| layer | in -> out | forward us | backward us | forward GFLOP/s | "
@@ -122,10 +136,8 @@ def main(path):
         out.append(f"| {i} {d['name']} | {d['shapes']} | {fwd:.3f} | {bwd_text} | {fg} | {bg} | "
                    f"{100 * (fwd + bwd) / total:.1f} % |")
     out.append("")
-    out.append(f"Sum of layers: {total:.1f} us per sample. " + "; ".join(
-        f"{name}: {med(v):.1f} us" for name, v in steps.items()) +
-        " (forward_backward_sample is one workspace::forward_backward; zero_grad, grad_scale and "
-        "adam are per batch).")
+    out.append(f"Sum of layers: {total:.1f} us per sample; one workspace::forward_backward: "
+               f"{med(steps['forward_backward_sample']):.1f} us.")
     print("\n".join(out))
 
 

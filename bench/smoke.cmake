@@ -9,9 +9,11 @@ endif()
 foreach(expected
         "core FP32 peak: "
         "| config | typenet img/s | us/batch | % of peak |"
+        "| config | data_parallel::accumulate | gradient / B | adam::step"
         "| layer | in -> out | forward us | backward us |"
         "result kind=peak gflops="
         "result kind=train batch=1 threads=1 images_per_s="
+        "accumulate_us="
         "result kind=train batch=128 threads=2 images_per_s="
         "result kind=infer batch=128 threads=1 images_per_s="
         "layer index=0 name=conv<5,5,filters<6>> in=1x28x28 out=6x24x24 forward_us=")

@@ -355,6 +355,13 @@ struct layer_time {
     std::string name, in_shape, out_shape;
     std::size_t macs;
     double forward_s, backward_s;
+    // backward_params (parameter gradients only, no dL/dx) where the layer has it; else < 0.
+    double backward_params_s = -1;
+    /// What training runs: network::backward<false> (data_parallel, skip_input_gradient) calls
+    /// backward_params for the first layer, backward everywhere else.
+    double training_backward_s() const {
+        return index == 0 && backward_params_s >= 0 ? backward_params_s : backward_s;
+    }
 };
 
 struct layer_state {
@@ -388,9 +395,15 @@ layer_time profile_layer(const options& opt, layer_state& s) {
         layer::template backward<in>(p, cview(x), cview(y), cview(dy), dx.view(), g);
         sink = sink + double(dx.data()[0]);
     });
-    return {
+    layer_time t{
         I,           layer::name(), tn::to_string<in>(), tn::to_string<out>(), forward_macs<I>(),
         median(fwd), median(bwd)};
+    if constexpr (requires { &layer::template backward_params<in, T>; })
+        t.backward_params_s = median(time_calls(opt, [&] {
+            layer::template backward_params<in>(p, cview(x), cview(y), cview(dy), g);
+            sink = sink + double(g[0]);
+        }));
+    return t;
 }
 
 template<std::size_t... I>
@@ -428,40 +441,50 @@ void profile(const options& training_opt, const sample_pool& pool) {
     const std::span<const T, P> params(s->params.data(), P);
     std::size_t k = 0;
     const auto sample_time = median(time_calls(opt, [&] {
-        sink = sink + double(ws->forward_backward(params, pool.images[k].view(), pool.labels[k]));
+        sink = sink + double(ws->forward_backward(params, pool.images[k].view(), pool.labels[k],
+                                                  tn::skip_input_gradient));
         k = (k + 1) % sample_pool::count;
     }));
 
     std::printf("\nPer-layer profile (one sample, 1 thread, median of %d reps)\n\n", opt.reps);
-    std::printf("| layer | in -> out | forward us | backward us | forward GFLOP/s | "
-                "backward GFLOP/s | share of sample |\n");
-    std::printf("|---|---|---:|---:|---:|---:|---:|\n");
+    std::printf("| layer | in -> out | forward us | backward us | backward, params only us | "
+                "forward GFLOP/s | backward GFLOP/s | share of a training sample |\n");
+    std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
     double layer_sum = 0;
     for (const auto& l : layers)
-        layer_sum += l.forward_s + l.backward_s;
+        layer_sum += l.forward_s + l.training_backward_s();
     layer_sum += loss_time;
     for (const auto& l : layers) {
-        char fg[32] = "-", bg[32] = "-";
+        char fg[32] = "-", bg[32] = "-", bp[32] = "-";
         if (l.macs) {
             std::snprintf(fg, sizeof fg, "%.2f", 2.0 * double(l.macs) / l.forward_s / 1e9);
             std::snprintf(bg, sizeof bg, "%.2f", 4.0 * double(l.macs) / l.backward_s / 1e9);
         }
-        std::printf("| %zu %s | %s -> %s | %.3f | %.3f | %s | %s | %.1f %% |\n", l.index,
+        if (l.backward_params_s >= 0)
+            std::snprintf(bp, sizeof bp, "%.3f", l.backward_params_s * 1e6);
+        std::printf("| %zu %s | %s -> %s | %.3f | %.3f | %s | %s | %s | %.1f %% |\n", l.index,
                     l.name.c_str(), l.in_shape.c_str(), l.out_shape.c_str(), l.forward_s * 1e6,
-                    l.backward_s * 1e6, fg, bg, 100 * (l.forward_s + l.backward_s) / layer_sum);
+                    l.backward_s * 1e6, bp, fg, bg,
+                    100 * (l.forward_s + l.training_backward_s()) / layer_sum);
     }
-    std::printf("| %zu softmax_ce | %s | %.3f (fwd+bwd) | | | | %.1f %% |\n",
+    std::printf("| %zu softmax_ce | %s | %.3f (fwd+bwd) | | | | | %.1f %% |\n",
                 network_t::layer_count - 1, tn::to_string<logits_shape>().c_str(), loss_time * 1e6,
                 100 * loss_time / layer_sum);
-    std::printf("\nsum of layers: %.3f us per sample; workspace::forward_backward: %.3f us per "
-                "sample\n",
+    std::printf("\nA training sample runs every forward, the backward of layers 1.. and the "
+                "params-only backward of layer 0 (data_parallel passes skip_input_gradient).\n"
+                "sum of those: %.3f us; workspace::forward_backward(..., skip_input_gradient): "
+                "%.3f us per sample\n",
                 layer_sum * 1e6, sample_time * 1e6);
 
-    for (const auto& l : layers)
+    for (const auto& l : layers) {
         std::printf("layer index=%zu name=%s in=%s out=%s forward_us=%.4f backward_us=%.4f "
-                    "macs=%zu\n",
+                    "macs=%zu",
                     l.index, l.name.c_str(), l.in_shape.c_str(), l.out_shape.c_str(),
                     l.forward_s * 1e6, l.backward_s * 1e6, l.macs);
+        if (l.backward_params_s >= 0)
+            std::printf(" backward_params_us=%.4f", l.backward_params_s * 1e6);
+        std::printf("\n");
+    }
     std::printf("layer index=%zu name=softmax_ce in=%s out=loss forward_us=%.4f backward_us=0 "
                 "macs=0\n",
                 network_t::layer_count - 1, tn::to_string<logits_shape>().c_str(), loss_time * 1e6);

@@ -10,7 +10,7 @@ foreach(expected
         "core FP32 peak: "
         "| config | typenet img/s | us/batch | % of peak |"
         "| config | data_parallel::accumulate | gradient / B | adam::step"
-        "| layer | in -> out | forward us | backward us |"
+        "| layer | in -> out | forward us | backward us | backward, params only us |"
         "result kind=peak gflops="
         "result kind=train batch=1 threads=1 images_per_s="
         "accumulate_us="

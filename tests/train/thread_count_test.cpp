@@ -111,3 +111,14 @@ BOOST_AUTO_TEST_CASE(bad_label_throws_from_accumulate) {
         d.labels[5] = 10;
     }
 }
+
+BOOST_AUTO_TEST_CASE(wrong_gradient_buffer_size_throws) {
+    const data d(4);
+    tn::data_parallel<net, in> workers(1);
+    std::vector<float> grad(P - 1);
+    BOOST_CHECK_EXCEPTION(workers.accumulate(d.params(), 4, d.sampler(), grad),
+                          std::invalid_argument, [](const std::invalid_argument& e) {
+                              return std::string(e.what()).find("44425 values") !=
+                                     std::string::npos;
+                          });
+}

@@ -249,12 +249,12 @@ private:
                 params + offsets[I], cview(boost::hana::at_c<I>(acts)),
                 cview(boost::hana::at_c<I + 1>(acts)), cview(boost::hana::at_c<I + 1>(grads)),
                 dparams + offsets[I]);
-            return;
+        } else {
+            L::template backward<In_I>(params + offsets[I], cview(boost::hana::at_c<I>(acts)),
+                                       cview(boost::hana::at_c<I + 1>(acts)),
+                                       cview(boost::hana::at_c<I + 1>(grads)),
+                                       boost::hana::at_c<I>(grads).view(), dparams + offsets[I]);
         }
-        layer<I>::template backward<shape_at<I>>(
-            params + offsets[I], cview(boost::hana::at_c<I>(acts)),
-            cview(boost::hana::at_c<I + 1>(acts)), cview(boost::hana::at_c<I + 1>(grads)),
-            boost::hana::at_c<I>(grads).view(), dparams + offsets[I]);
     }
 };
 

@@ -22,6 +22,7 @@
 #include <memory>
 #include <span>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -61,9 +62,18 @@ public:
     workspace_type& worker(std::size_t t) { return workspaces_[t]; }
 
     /// Sums the loss and the gradient of the batch's samples: sample(k) for k < batch returns
-    /// {tensor_view<const T, In>, label}. The summed gradient is written to `grad` (not added).
+    /// {tensor_view<const T, In>, label}. The summed gradient is written to `grad` (not added),
+    /// which must hold parameter_count values. The passes skip dL/dx (skip_input_gradient), so
+    /// the workers' input_gradient() is unspecified afterwards.
     template<class SampleFn>
     T accumulate(params_span params, std::size_t batch, SampleFn&& sample, std::span<T> grad) {
+        if (grad.size() != parameter_count)
+            throw std::invalid_argument("typenet::data_parallel::accumulate: the gradient buffer "
+                                        "holds " +
+                                        std::to_string(grad.size()) +
+                                        " values, the "
+                                        "network has " +
+                                        std::to_string(parameter_count) + " parameters");
         struct context {
             data_parallel* self;
             params_span params;

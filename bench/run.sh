@@ -34,6 +34,8 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--rounds N] [--quick] [--no-compile-time] [--build DIR]" >&2; exit 2 ;;
     esac
 done
+# The build's dependencies, and the peer: Debian's PyTorch with OpenBLAS as its BLAS.
+bash "$root/tools/deps.sh" python3-torch python3-numpy libopenblas0-pthread
 python=/usr/bin/python3 # Debian's interpreter: it has python3-torch
 bench_args=()
 py_args=()

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what typenet's build, tests and main job need on Debian 12 (as root, or with sudo).
+# Extra package names given as arguments are installed too (bench/run.sh adds PyTorch).
 set -euo pipefail
 packages=(cmake g++ make libboost-dev libboost-test-dev librange-v3-dev zlib1g-dev
-          nlohmann-json3-dev libcli11-dev libbenchmark-dev dataset-fashion-mnist time)
+          nlohmann-json3-dev libcli11-dev dataset-fashion-mnist time)
+packages+=("$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -258,16 +258,16 @@ int run(const options& opt) {
         ranges::shuffle(order, rng);
         const T lr = T(opt.lr * std::pow(opt.lr_decay, double(epoch - 1)));
         std::visit([&](auto& o) { o.set_lr(lr); }, optimizer);
+        // Mirroring decisions differ per epoch (never 0, which means "no mirroring").
+        const std::uint64_t flip_seed =
+            opt.augment == "flip" ? sample_at::mix(opt.seed, epoch) | 1u : 0u;
         double loss_sum = 0;
         std::size_t seen = 0, step = 0;
         const std::size_t steps = (train_count + opt.batch - 1) / opt.batch;
         for (auto batch : order | ranges::views::chunk(opt.batch)) {
             const std::size_t b = static_cast<std::size_t>(ranges::distance(batch));
-            const T loss = workers.accumulate(
-                params, b,
-                sample_at{&train, &*batch.begin(),
-                          opt.augment == "flip" ? sample_at::mix(opt.seed, epoch) | 1u : 0u},
-                grad);
+            const T loss =
+                workers.accumulate(params, b, sample_at{&train, &*batch.begin(), flip_seed}, grad);
             if (!std::isfinite(loss))
                 throw std::runtime_error("training diverged: loss is " + std::to_string(loss) +
                                          " at epoch " + std::to_string(epoch) + ", step " +

@@ -122,3 +122,56 @@ BOOST_AUTO_TEST_CASE(step_allocates_nothing) {
         opt.step(p, g);
     BOOST_TEST(tn::test::allocations.load() == before);
 }
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(vector_body_and_tail_follow_the_formula, T, value_types) {
+    // 37 parameters: several SIMD packs and a tail, against the formula evaluated lane by lane.
+    constexpr std::size_t n = 37;
+    const tn::adam_options o{
+        .lr = 0.01, .beta1 = 0.8, .beta2 = 0.99, .eps = 1e-3, .weight_decay = 0.1};
+    tn::adam<T, n> opt(o);
+    std::array<T, n> p{}, ref{}, m{}, v{};
+    for (std::size_t i = 0; i < n; ++i)
+        p[i] = ref[i] = static_cast<T>(0.1 * static_cast<double>(i) - 1.7);
+    for (int s = 1; s <= 4; ++s) {
+        std::array<T, n> g{};
+        for (std::size_t i = 0; i < n; ++i)
+            g[i] = static_cast<T>(std::sin(0.7 * static_cast<double>(i * s)));
+        opt.step(p, g);
+        const double bc1 = 1 - std::pow(o.beta1, s), bc2 = 1 - std::pow(o.beta2, s);
+        for (std::size_t i = 0; i < n; ++i) {
+            const double gi = static_cast<double>(g[i]) + o.weight_decay * ref[i];
+            m[i] = static_cast<T>(o.beta1 * m[i] + (1 - o.beta1) * gi);
+            v[i] = static_cast<T>(o.beta2 * v[i] + (1 - o.beta2) * gi * gi);
+            ref[i] = static_cast<T>(ref[i] -
+                                    o.lr / bc1 * m[i] / (std::sqrt(v[i]) / std::sqrt(bc2) + o.eps));
+            BOOST_TEST(static_cast<double>(p[i]) == static_cast<double>(ref[i]),
+                       "step " << s << " [" << i << "]"
+                               << boost::test_tools::tolerance(tolerance<T>()));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(decayed_moments_flush_to_zero_not_to_subnormals) {
+    // One gradient of 1, then zeros: m = 0.1 * 0.9^k passes below FLT_MIN after about 810 steps.
+    // With the default eps it must become exactly 0 (subnormals cost a microcode assist per
+    // multiply); with eps = 0 the moments are kept exactly as torch keeps them.
+    constexpr std::size_t n = 19; // packs and a tail
+    for (const double eps : {1e-8, 0.0}) {
+        tn::adam<float, n> opt({.lr = 1e-3, .eps = eps});
+        std::array<float, n> p{}, g{};
+        g.fill(1.0f);
+        opt.step(p, g);
+        g.fill(0.0f);
+        for (int s = 0; s < 1000; ++s)
+            opt.step(p, g);
+        for (std::size_t i = 0; i < n; ++i) {
+            const float mi = opt.first_moment()[i];
+            if (eps > 0)
+                BOOST_TEST(mi == 0.0f, "eps " << eps << " [" << i << "]");
+            else
+                BOOST_TEST((mi > 0.0f && std::fpclassify(mi) == FP_SUBNORMAL),
+                           "eps 0 [" << i << "]: " << mi);
+            BOOST_TEST(std::isfinite(p[i]));
+        }
+    }
+}

@@ -6,6 +6,7 @@
 #include "typenet/compose/summary.hpp"
 #include "typenet/expr/assign.hpp"
 #include "typenet/expr/correlate.hpp"
+#include "typenet/expr/correlate_channels.hpp"
 #include "typenet/expr/elementwise.hpp"
 #include "typenet/expr/evaluator.hpp"
 #include "typenet/expr/linalg.hpp"

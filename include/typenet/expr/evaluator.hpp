@@ -6,6 +6,7 @@
 // are specialisations of `assignment` (assign.hpp), never changes to the nodes.
 
 #include "typenet/expr/correlate.hpp"
+#include "typenet/expr/correlate_channels.hpp"
 #include "typenet/expr/elementwise.hpp"
 #include "typenet/expr/linalg.hpp"
 #include "typenet/expr/rot180.hpp"
@@ -13,7 +14,9 @@
 #include "typenet/expr/zero_pad.hpp"
 #include "typenet/shape/shape.hpp"
 
+#include <array>
 #include <cstddef>
+#include <utility>
 
 namespace typenet {
 
@@ -34,6 +37,17 @@ constexpr void for_each_index(F&& f, I... i) {
         for (std::size_t k = 0; k < n; ++k)
             for_each_index<Shape>(f, i..., k);
     }
+}
+
+/// e.coeff(ix[0], ..., ix[R-1]): for nodes that move some coordinates of an index of any rank.
+template<class E, std::size_t R, std::size_t... K>
+constexpr auto coeff_at(const E& e, const std::array<std::size_t, R>& ix,
+                        std::index_sequence<K...>) {
+    return e.coeff(ix[K]...);
+}
+template<class E, std::size_t R>
+constexpr auto coeff_at(const E& e, const std::array<std::size_t, R>& ix) {
+    return coeff_at(e, ix, std::make_index_sequence<R>{});
 }
 } // namespace detail
 
@@ -75,14 +89,21 @@ template<std::size_t PH, std::size_t PW, class A>
 struct evaluator<zero_pad_expr<PH, PW, A>> {
     static constexpr bool linear_access = false;
     using value_type = typename A::value_type;
-    static constexpr std::size_t h = dim_v<typename A::shape_type, 0>;
-    static constexpr std::size_t w = dim_v<typename A::shape_type, 1>;
+    static constexpr std::size_t rank = A::shape_type::rank;
+    static constexpr std::size_t h = dim_v<typename A::shape_type, rank - 2>;
+    static constexpr std::size_t w = dim_v<typename A::shape_type, rank - 1>;
     evaluator<A> a;
     constexpr explicit evaluator(const zero_pad_expr<PH, PW, A>& e)
         : a(e.input) {}
-    constexpr value_type coeff(std::size_t i, std::size_t j) const {
-        const bool inside = i >= PH && i < PH + h && j >= PW && j < PW + w;
-        return inside ? a.coeff(i - PH, j - PW) : value_type{};
+    template<class... I>
+    constexpr value_type coeff(I... i) const {
+        std::array<std::size_t, rank> ix{static_cast<std::size_t>(i)...};
+        std::size_t &y = ix[rank - 2], &x = ix[rank - 1];
+        if (y < PH || y >= PH + h || x < PW || x >= PW + w)
+            return value_type{};
+        y -= PH;
+        x -= PW;
+        return detail::coeff_at(a, ix);
     }
 };
 
@@ -90,13 +111,62 @@ template<class A>
 struct evaluator<rot180_expr<A>> {
     static constexpr bool linear_access = false;
     using value_type = typename A::value_type;
-    static constexpr std::size_t h = dim_v<typename A::shape_type, 0>;
-    static constexpr std::size_t w = dim_v<typename A::shape_type, 1>;
+    static constexpr std::size_t rank = A::shape_type::rank;
+    static constexpr std::size_t h = dim_v<typename A::shape_type, rank - 2>;
+    static constexpr std::size_t w = dim_v<typename A::shape_type, rank - 1>;
     evaluator<A> a;
     constexpr explicit evaluator(const rot180_expr<A>& e)
         : a(e.input) {}
-    constexpr value_type coeff(std::size_t i, std::size_t j) const {
-        return a.coeff(h - 1 - i, w - 1 - j);
+    template<class... I>
+    constexpr value_type coeff(I... i) const {
+        std::array<std::size_t, rank> ix{static_cast<std::size_t>(i)...};
+        ix[rank - 2] = h - 1 - ix[rank - 2];
+        ix[rank - 1] = w - 1 - ix[rank - 1];
+        return detail::coeff_at(a, ix);
+    }
+};
+
+/// sum_c sum_{m,n} a(c, i + m, j + n) k(f, c, m, n)
+template<class A, class K>
+struct evaluator<correlate_channels_expr<A, K>> {
+    static constexpr bool linear_access = false;
+    using value_type = typename correlate_channels_expr<A, K>::value_type;
+    static constexpr std::size_t channels = dim_v<typename K::shape_type, 1>;
+    static constexpr std::size_t kh = dim_v<typename K::shape_type, 2>;
+    static constexpr std::size_t kw = dim_v<typename K::shape_type, 3>;
+    evaluator<A> a;
+    evaluator<K> k;
+    constexpr explicit evaluator(const correlate_channels_expr<A, K>& e)
+        : a(e.input)
+        , k(e.kernel) {}
+    constexpr value_type coeff(std::size_t f, std::size_t i, std::size_t j) const {
+        value_type acc{};
+        for (std::size_t c = 0; c < channels; ++c)
+            for (std::size_t m = 0; m < kh; ++m)
+                for (std::size_t n = 0; n < kw; ++n)
+                    acc += a.coeff(c, i + m, j + n) * k.coeff(f, c, m, n);
+        return acc;
+    }
+};
+
+/// sum_{i,j} a(c, i + m, j + n) g(f, i, j)
+template<class A, class G>
+struct evaluator<correlate_outer_expr<A, G>> {
+    static constexpr bool linear_access = false;
+    using value_type = typename correlate_outer_expr<A, G>::value_type;
+    static constexpr std::size_t gh = dim_v<typename G::shape_type, 1>;
+    static constexpr std::size_t gw = dim_v<typename G::shape_type, 2>;
+    evaluator<A> a;
+    evaluator<G> g;
+    constexpr explicit evaluator(const correlate_outer_expr<A, G>& e)
+        : a(e.input)
+        , g(e.kernel) {}
+    constexpr value_type coeff(std::size_t f, std::size_t c, std::size_t m, std::size_t n) const {
+        value_type acc{};
+        for (std::size_t i = 0; i < gh; ++i)
+            for (std::size_t j = 0; j < gw; ++j)
+                acc += a.coeff(c, i + m, j + n) * g.coeff(f, i, j);
+        return acc;
     }
 };
 
@@ -218,7 +288,10 @@ struct evaluator<transpose_expr<M>> {
     evaluator<M> m;
     constexpr explicit evaluator(const transpose_expr<M>& e)
         : m(e.input) {}
-    constexpr value_type coeff(std::size_t i, std::size_t j) const { return m.coeff(j, i); }
+    template<class I0, class I1, class... I>
+    constexpr value_type coeff(I0 i0, I1 i1, I... i) const {
+        return m.coeff(i1, i0, i...);
+    }
 };
 
 } // namespace typenet

@@ -1,6 +1,7 @@
 #pragma once
 // The dense layer's kernels: matvec(W, x) (y = W x), outer(a, b) (dL/dW = dL/dy xᵀ) and
-// transpose(W) (dL/dx = Wᵀ dL/dy).
+// transpose(W) (dL/dx = Wᵀ dL/dy). transpose swaps the first two axes, so on a conv kernel bank
+// F×C×KH×KW it gives the C×F×KH×KW bank of the input gradient (correlate_channels.hpp).
 
 #include "typenet/expr/node.hpp"
 #include "typenet/shape/shape.hpp"
@@ -8,6 +9,15 @@
 #include <type_traits>
 
 namespace typenet {
+
+namespace detail {
+template<class S>
+struct swap_first_two;
+template<std::size_t D0, std::size_t D1, std::size_t... D>
+struct swap_first_two<shape<D0, D1, D...>> {
+    using type = shape<D1, D0, D...>;
+};
+} // namespace detail
 
 template<class M, class V>
 struct matvec_expr : expr_base {
@@ -33,9 +43,10 @@ struct outer_expr : expr_base {
 
 template<class M>
 struct transpose_expr : expr_base {
-    static_assert(M::shape_type::rank == 2, "typenet::transpose: the operand must be a matrix");
+    static_assert(M::shape_type::rank >= 2,
+                  "typenet::transpose: the operand must be a matrix or a higher-rank tensor");
     using value_type = typename M::value_type;
-    using shape_type = shape<dim_v<typename M::shape_type, 1>, dim_v<typename M::shape_type, 0>>;
+    using shape_type = typename detail::swap_first_two<typename M::shape_type>::type;
     M input;
 };
 
@@ -47,7 +58,7 @@ inline constexpr auto matvec = []<expression_like M, expression_like V>(const M&
 inline constexpr auto outer = []<expression_like A, expression_like B>(const A& a, const B& b) {
     return outer_expr<as_expr_t<A>, as_expr_t<B>>{{}, as_expr(a), as_expr(b)};
 };
-/// Mᵀ (lazy).
+/// Mᵀ (lazy); for rank > 2, the first two axes swapped.
 inline constexpr auto transpose = []<expression_like M>(const M& m) {
     return transpose_expr<as_expr_t<M>>{{}, as_expr(m)};
 };

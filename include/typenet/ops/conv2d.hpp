@@ -6,9 +6,12 @@
 //   dK_fc = x_c ⊗ dz_f                                                 (§2, dL/dK = x ⊗ dL/dz)
 //   dB_f  = sum(dz_f)                                                  (§2, dL/dB = sum(dL/dz))
 //   dx_c  = sum_f zero_pad<KH-1,KW-1>(dz_f) ⊗ rot180(K_fc)             (§3)
+// Each is one expression over whole stacks (expr/correlate_channels.hpp), so the fast evaluators
+// (expr/fast_channel_kernels.hpp) see every channel and filter at once.
 
-#include "typenet/expr/correlate.hpp"
-#include "typenet/expr/fast_kernels.hpp"
+#include "typenet/expr/correlate_channels.hpp"
+#include "typenet/expr/fast_channel_kernels.hpp"
+#include "typenet/expr/linalg.hpp"
 #include "typenet/expr/rot180.hpp"
 #include "typenet/expr/sum.hpp"
 #include "typenet/expr/zero_pad.hpp"
@@ -37,9 +40,8 @@ struct conv2d {
         for (std::size_t f = 0; f < F; ++f) {
             const auto z_f = slice(z, f);
             std::fill(z_f.begin(), z_f.end(), B[f]);
-            for (std::size_t c = 0; c < C; ++c)
-                z_f += correlate(slice(x, c), slice(slice(K, f), c));
         }
+        z += correlate_channels(x, K);
     }
 
     /// Adds dL/dK and dL/dB to dK and dB; writes dL/dx to dx.
@@ -51,30 +53,22 @@ struct conv2d {
         backward_input(K, dz, dx);
     }
 
-    /// The parameter half of the backward: adds dL/dK and dL/dB.
+    /// The parameter half of the backward: adds dL/dK (dK_fc = x_c ⊗ dz_f) and dL/dB.
     template<class T>
     static void backward_params(tensor_view<const T, In> x, tensor_view<const T, output_shape> dz,
                                 tensor_view<T, weight_shape> dK, tensor_view<T, bias_shape> dB) {
-        for (std::size_t f = 0; f < F; ++f) {
-            const auto dz_f = slice(dz, f);
-            dB[f] += sum(dz_f);
-            for (std::size_t c = 0; c < C; ++c)
-                slice(slice(dK, f), c) += correlate(slice(x, c), dz_f);
-        }
+        for (std::size_t f = 0; f < F; ++f)
+            dB[f] += sum(slice(dz, f));
+        dK += correlate_outer(x, dz);
     }
 
-    /// The input half of the backward: writes dL/dx. A network's first layer skips it when no
-    /// one asks for the input gradient (data_parallel training).
+    /// The input half of the backward: writes dL/dx (dx_c = sum_f pad(dz_f) ⊗ rot180(K_fc), the
+    /// transpose putting c first). A network's first layer skips it when no one asks for the
+    /// input gradient (data_parallel training).
     template<class T>
     static void backward_input(tensor_view<const T, weight_shape> K,
                                tensor_view<const T, output_shape> dz, tensor_view<T, In> dx) {
-        for (std::size_t c = 0; c < C; ++c) {
-            const auto dx_c = slice(dx, c);
-            std::fill(dx_c.begin(), dx_c.end(), T{});
-            for (std::size_t f = 0; f < F; ++f)
-                dx_c += correlate(zero_pad<KH - 1, KW - 1>(slice(dz, f)),
-                                  rot180(slice(slice(K, f), c)));
-        }
+        dx = correlate_channels(zero_pad<KH - 1, KW - 1>(dz), rot180(transpose(K)));
     }
 };
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <utility>
 
 #if defined(__AVX__)
 #include <immintrin.h>
@@ -19,7 +20,9 @@ namespace typenet::simd {
 namespace detail {
 template<class T>
 struct pack_type {
-#if defined(__AVX__)
+#if defined(__AVX512F__)
+    static constexpr std::size_t bytes = 64;
+#elif defined(__AVX__)
     static constexpr std::size_t bytes = 32;
 #else
     static constexpr std::size_t bytes = 16;
@@ -43,26 +46,57 @@ inline constexpr std::size_t registers = 32;
 inline constexpr std::size_t registers = 16;
 #endif
 
-/// The first N lanes from p (N <= width<T>), the rest zero. Reads exactly N elements.
+/// The first N lanes from p (N <= width<T>), the rest zero. Reads exactly N elements: a partial
+/// pack is a masked load where the target has one (a plain copy into a zeroed register would go
+/// through the stack, and the reload stalls on store forwarding).
 template<std::size_t N, class T>
 inline pack<T> load(const T* p) {
     static_assert(N >= 1 && N <= width<T>);
     pack<T> v{};
+#if defined(__AVX512F__)
+    if constexpr (N < width<T> && sizeof(T) == 4) {
+        const auto r = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << N) - 1), p);
+        return reinterpret_cast<pack<T>>(r);
+    } else if constexpr (N < width<T> && sizeof(T) == 8) {
+        const auto r = _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << N) - 1), p);
+        return reinterpret_cast<pack<T>>(r);
+    }
+#endif
     std::memcpy(&v, p, N * sizeof(T));
     return v;
 }
 
-/// Writes the first N lanes of v to p (N <= width<T>).
+/// Writes the first N lanes of v to p (N <= width<T>); a masked store where the target has one.
 template<std::size_t N, class T>
 inline void store(T* p, pack<T> v) {
     static_assert(N >= 1 && N <= width<T>);
+#if defined(__AVX512F__)
+    if constexpr (N < width<T> && sizeof(T) == 4) {
+        _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << N) - 1),
+                              reinterpret_cast<__m512>(v));
+        return;
+    } else if constexpr (N < width<T> && sizeof(T) == 8) {
+        _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << N) - 1),
+                              reinterpret_cast<__m512d>(v));
+        return;
+    }
+#endif
     std::memcpy(p, &v, N * sizeof(T));
 }
 
-/// Every lane s.
+namespace detail {
+template<class T, std::size_t... I>
+inline pack<T> splat(T s, std::index_sequence<I...>) {
+    return pack<T>{((void)I, s)...};
+}
+} // namespace detail
+
+/// Every lane s, as one initialiser (which compilers emit as a single broadcast; a lane-by-lane
+/// loop came out as a chain of masked broadcasts with g++ 12, and `pack<T>{} + s` is a real
+/// addition, -0 + 0 = +0, which the compiler must keep).
 template<class T>
 inline pack<T> broadcast(T s) {
-    return pack<T>{} + s;
+    return detail::splat(s, std::make_index_sequence<width<T>>{});
 }
 
 /// The sum of the lanes.
@@ -79,7 +113,19 @@ inline T reduce_add(pack<T> v) {
 /// the result is the same correctly rounded root.
 template<class T>
 inline pack<T> sqrt(pack<T> v) {
-#if defined(__AVX__)
+#if defined(__AVX512F__)
+    if constexpr (sizeof(T) == 4) {
+        // The masked form with every lane selected: g++ 12 warns that _mm512_sqrt_ps's
+        // _mm512_undefined_ps() "may be used uninitialized".
+        const auto a = reinterpret_cast<__m512>(v);
+        __m512 r = _mm512_mask_sqrt_ps(a, static_cast<__mmask16>(0xFFFF), a);
+        return reinterpret_cast<pack<T>>(r);
+    } else if constexpr (sizeof(T) == 8) {
+        const auto a = reinterpret_cast<__m512d>(v);
+        __m512d r = _mm512_mask_sqrt_pd(a, static_cast<__mmask8>(0xFF), a);
+        return reinterpret_cast<pack<T>>(r);
+    }
+#elif defined(__AVX__)
     if constexpr (sizeof(T) == 4) {
         __m256 r = _mm256_sqrt_ps(reinterpret_cast<__m256>(v));
         return reinterpret_cast<pack<T>>(r);

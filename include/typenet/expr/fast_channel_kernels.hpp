@@ -1,0 +1,425 @@
+#pragma once
+// Fast evaluators for the conv layer's whole-stack correlations (correlate_channels.hpp): the
+// forward z = correlate_channels(x, K), the weight gradient dK = correlate_outer(x, dz) and the
+// input gradient dx = correlate_channels(zero_pad<KH-1,KW-1>(dz), rot180(transpose(K))). They
+// compute what the generic evaluation computes, up to float summation order;
+// tests/expr/fast_channel_kernels_test.cpp compares them on random data.
+//
+// Where the speed comes from: each kernel keeps a block of accumulators in SIMD registers
+// (simd::pack) for several output maps at once, so every value loaded from the input feeds
+// several fused multiply-adds:
+// - correlations (forward, input gradient): a block of FB output maps × RB output rows × one
+//   pack of columns; per kernel tap, RB row loads and FB broadcast weights feed FB·RB FMAs;
+// - weight gradient: the reduction runs over the upstream gradient's pixels, a pack of columns
+//   at a time, into FB filters × NB kernel columns of accumulators, summed across lanes once at
+//   the end.
+// Block sizes come from the register count (simd::registers) and the compile-time shapes; the
+// ragged ends (a last pack narrower than the register, a last short block) are the same
+// templates instantiated smaller, never scalar loops.
+
+#include "typenet/expr/assign.hpp"
+#include "typenet/expr/correlate_channels.hpp"
+#include "typenet/expr/evaluator.hpp"
+#include "typenet/expr/linalg.hpp"
+#include "typenet/expr/rot180.hpp"
+#include "typenet/expr/zero_pad.hpp"
+#include "typenet/simd/pack.hpp"
+#include "typenet/tensor/tensor_view.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <type_traits>
+
+namespace typenet {
+
+namespace detail::channel_kernels {
+
+/// Accumulator registers a block may use, leaving room for the operands.
+inline constexpr std::size_t accumulator_budget = simd::registers * 3 / 4;
+
+/// Splits n into the fewest blocks of at most `most`, all as even as possible: the block size.
+constexpr std::size_t even_block(std::size_t n, std::size_t most) {
+    const std::size_t blocks = (n + most - 1) / most;
+    return (n + blocks - 1) / blocks;
+}
+
+/// Calls f.template operator()<Size>(start) for consecutive blocks of `Block` covering [0, N),
+/// the last one `N % Block` long when Block does not divide N.
+template<std::size_t N, std::size_t Block, class F>
+inline void for_blocks(F&& f) {
+    constexpr std::size_t full = N / Block * Block;
+    for (std::size_t s = 0; s < full; s += Block)
+        f.template operator()<Block>(s);
+    if constexpr (full < N)
+        f.template operator()<N - full>(full);
+}
+
+/// The plane geometry of a multi-channel correlation: C input planes of H×W, kernels KH×KW,
+/// F output planes of OH×OW.
+///
+/// The kernels index a plane flat. Output (i, j) at the flat position p = i·W + j of the *input*
+/// grid reads input p + m·W + n at tap (m, n): one offset per tap, the same for every output, so
+/// consecutive outputs of several rows fill one register even when a row is narrower than a pack
+/// (8-wide maps in LeNet-5). The price is computing the W - OW positions per row that wrap
+/// around (j >= OW), which are then not stored: `positions` runs up to the last real output.
+template<std::size_t F_, std::size_t C_, std::size_t H_, std::size_t W_, std::size_t KH_,
+         std::size_t KW_>
+struct geometry {
+    static constexpr std::size_t F = F_, C = C_, H = H_, W = W_, KH = KH_, KW = KW_;
+    static constexpr std::size_t OH = H - KH + 1, OW = W - KW + 1;
+    static constexpr std::size_t positions = (OH - 1) * W + OW;
+};
+
+/// Packs of T covering n positions, and the lanes in the last one.
+template<class T>
+constexpr std::size_t packs_for(std::size_t n) {
+    return (n + simd::width<T> - 1) / simd::width<T>;
+}
+template<class T>
+constexpr std::size_t last_lanes(std::size_t n) {
+    return n - (packs_for<T>(n) - 1) * simd::width<T>;
+}
+
+/// Pack v of VB starting at `p`: the last of the range is Tail lanes wide (masked).
+template<std::size_t VB, std::size_t Tail, class T>
+inline simd::pack<T> load_in_block(const T* p, std::size_t v) {
+    constexpr std::size_t L = simd::width<T>;
+    return Tail < L && v + 1 == VB ? simd::load<Tail>(p) : simd::load<L>(p);
+}
+
+/// out[i][j] (=|+=) wide[p - p0] for the real outputs (j < OW) among flat positions
+/// [p0, p0 + count), row segment by row segment.
+template<class G, bool Accumulate, class T>
+inline void store_real_outputs(T* out, const T* wide, std::size_t p0, std::size_t count) {
+    const std::size_t end = p0 + count;
+    for (std::size_t p = p0; p < end;) {
+        const std::size_t i = p / G::W, j = p % G::W;
+        if (j >= G::OW) { // a wrapped position: skip to the next row
+            p = (i + 1) * G::W;
+            continue;
+        }
+        const std::size_t len = std::min(G::OW - j, end - p);
+        T* o = out + i * G::OW + j;
+        const T* w = wide + (p - p0);
+        for (std::size_t t = 0; t < len; ++t)
+            o[t] = Accumulate ? o[t] + w[t] : w[t];
+        p += len;
+    }
+}
+
+/// The register block of correlate: FB output maps from f0 × VB packs of flat positions from
+/// p0 (the last Tail lanes wide), d[f][i][j] (=|+=) sum_c sum_{m,n} a[c][i+m][j+n] kv(f,c,m,n).
+/// Input rows below ZeroTop or from H - ZeroBottom on are known to be zero (padding): taps that
+/// read only those rows are skipped.
+template<class G, std::size_t ZeroTop, std::size_t ZeroBottom, std::size_t FB, std::size_t VB,
+         std::size_t Tail, bool Accumulate, class T, class KV>
+inline void correlate_block(T* d, const T* a, const KV& kv, std::size_t f0, std::size_t p0) {
+    using P = simd::pack<T>;
+    constexpr std::size_t L = simd::width<T>;
+    constexpr std::size_t count = (VB - 1) * L + Tail;
+    const std::size_t first_row = p0 / G::W, last_row = (p0 + count - 1) / G::W;
+    P acc[FB][VB] = {};
+    for (std::size_t c = 0; c < G::C; ++c)
+        for (std::size_t m = 0; m < G::KH; ++m) {
+            if (last_row + m < ZeroTop || first_row + m >= G::H - ZeroBottom)
+                continue;
+            for (std::size_t n = 0; n < G::KW; ++n) {
+                const T* src = a + c * G::H * G::W + m * G::W + n + p0;
+                P x[VB];
+#pragma GCC unroll 32
+                for (std::size_t v = 0; v < VB; ++v)
+                    x[v] = load_in_block<VB, Tail>(src + v * L, v);
+#pragma GCC unroll 32
+                for (std::size_t f = 0; f < FB; ++f) {
+                    const P w = simd::broadcast<T>(kv(f0 + f, c, m, n));
+#pragma GCC unroll 32
+                    for (std::size_t v = 0; v < VB; ++v)
+                        acc[f][v] += x[v] * w;
+                }
+            }
+        }
+    // Every accumulator leaves its register in one unrolled sweep; a loop over f with a runtime
+    // index into acc would force the whole block to live in memory.
+    alignas(64) T wide[FB][VB * L];
+#pragma GCC unroll 32
+    for (std::size_t f = 0; f < FB; ++f)
+#pragma GCC unroll 32
+        for (std::size_t v = 0; v < VB; ++v)
+            simd::store<L>(wide[f] + v * L, acc[f][v]);
+    for (std::size_t f = 0; f < FB; ++f)
+        store_real_outputs<G, Accumulate>(d + (f0 + f) * G::OH * G::OW, wide[f], p0, count);
+}
+
+/// d (=|+=) the multi-channel correlation of the stack `a` (geometry G) with the kernel values
+/// kv(f, c, m, n), over every output map and position.
+template<class G, bool Accumulate, std::size_t ZeroTop = 0, std::size_t ZeroBottom = 0, class T,
+         class KV>
+inline void correlate_stack(T* d, const T* a, const KV& kv) {
+    constexpr std::size_t packs = packs_for<T>(G::positions);
+    constexpr std::size_t tail = last_lanes<T>(G::positions);
+    constexpr std::size_t fb = G::F <= 8 && G::F <= accumulator_budget / 2
+                                   ? G::F
+                                   : even_block(G::F, std::min<std::size_t>(4, G::F));
+    constexpr std::size_t vb = even_block(packs, std::max<std::size_t>(1, accumulator_budget / fb));
+    constexpr std::size_t L = simd::width<T>;
+    for_blocks<G::F, fb>([&]<std::size_t FB>(std::size_t f0) {
+        for_blocks<packs, vb>([&]<std::size_t VB>(std::size_t v0) {
+            if (v0 + VB == packs) // the block holding the last, partial pack
+                correlate_block<G, ZeroTop, ZeroBottom, FB, VB, tail, Accumulate>(d, a, kv, f0,
+                                                                                  v0 * L);
+            else
+                correlate_block<G, ZeroTop, ZeroBottom, FB, VB, L, Accumulate>(d, a, kv, f0,
+                                                                               v0 * L);
+        });
+    });
+}
+
+/// The register block of the weight gradient, for input channel c and kernel row m:
+///   d[f][c][m][n] (=|+=) sum_p a[c][p + m·W + n] g[f][p]
+/// for f in [f0, f0+FB), n in [n0, n0+NB), over the flat positions p of G. `g` holds the
+/// upstream gradient spread to the input's row stride W with zeros in the wrapped positions
+/// (`spread`, below), `stride` apart per map. G's OH×OW is the upstream gradient's extent and its
+/// KH×KW the weight gradient's.
+template<class G, std::size_t FB, std::size_t NB, bool Accumulate, class T>
+inline void outer_block(T* d, const T* a, const T* g, std::size_t stride, std::size_t c,
+                        std::size_t m, std::size_t f0, std::size_t n0) {
+    using P = simd::pack<T>;
+    constexpr std::size_t L = simd::width<T>;
+    constexpr std::size_t packs = packs_for<T>(G::positions);
+    constexpr std::size_t tail = last_lanes<T>(G::positions);
+    P acc[FB][NB] = {};
+    const T* arow = a + c * G::H * G::W + m * G::W + n0;
+    for (std::size_t v = 0; v < packs; ++v) {
+        P gv[FB];
+#pragma GCC unroll 32
+        for (std::size_t f = 0; f < FB; ++f)
+            gv[f] = simd::load<L>(g + (f0 + f) * stride + v * L); // zero beyond `positions`
+#pragma GCC unroll 32
+        for (std::size_t n = 0; n < NB; ++n) {
+            const P x = load_in_block<packs, tail>(arow + n + v * L, v);
+#pragma GCC unroll 32
+            for (std::size_t f = 0; f < FB; ++f)
+                acc[f][n] += x * gv[f];
+        }
+    }
+#pragma GCC unroll 32
+    for (std::size_t f = 0; f < FB; ++f)
+#pragma GCC unroll 32
+        for (std::size_t n = 0; n < NB; ++n) {
+            T& out = d[(((f0 + f) * G::C + c) * G::KH + m) * G::KW + n0 + n];
+            const T v = simd::reduce_add<T>(acc[f][n]);
+            out = Accumulate ? out + v : v;
+        }
+}
+
+/// g (F maps of OH×OW) laid out at the flat positions of G: map f at spread + f·stride, position
+/// i·W + j, zeros at the wrapped positions and up to the end of the last pack.
+template<class G, class T>
+inline void spread(T* out, const T* g, std::size_t maps, std::size_t stride) {
+    std::fill(out, out + maps * stride, T{});
+    for (std::size_t f = 0; f < maps; ++f)
+        for (std::size_t i = 0; i < G::OH; ++i)
+            std::copy_n(g + (f * G::OH + i) * G::OW, G::OW, out + f * stride + i * G::W);
+}
+
+/// d (=|+=) a_c ⊗ g_f for every (f, c), G as in outer_block. The spread upstream gradient lives
+/// in a stack buffer of at most 32 KiB, filled a group of maps at a time.
+template<class G, bool Accumulate, class T>
+inline void correlate_outer_stack(T* d, const T* a, const T* g) {
+    constexpr std::size_t stride = packs_for<T>(G::positions) * simd::width<T>;
+    constexpr std::size_t group = std::clamp<std::size_t>(32768 / (stride * sizeof(T)), 1, G::F);
+    constexpr std::size_t nb = even_block(G::KW, std::min<std::size_t>(G::KW, 6));
+    alignas(64) T spread_g[group * stride];
+    for_blocks<G::F, group>([&]<std::size_t NG>(std::size_t g0) {
+        using GG = geometry<NG, G::C, G::H, G::W, G::KH, G::KW>; // this group's maps
+        spread<G>(spread_g, g + g0 * G::OH * G::OW, NG, stride);
+        constexpr std::size_t fb =
+            even_block(NG, std::max<std::size_t>(1, (accumulator_budget - 1) / (nb + 1)));
+        T* dg = d + g0 * G::C * G::KH * G::KW;
+        for (std::size_t c = 0; c < G::C; ++c)
+            for (std::size_t m = 0; m < G::KH; ++m)
+                for_blocks<NG, fb>([&]<std::size_t FB>(std::size_t f0) {
+                    for_blocks<G::KW, nb>([&]<std::size_t NB>(std::size_t n0) {
+                        outer_block<GG, FB, NB, Accumulate>(dg, a, spread_g, stride, c, m, f0, n0);
+                    });
+                });
+    });
+}
+
+/// The weight gradient with the filters across the lanes, for small maps with many filters
+/// (LeNet-5's second conv: 8×8 upstream maps, 16 filters). There the flat reduction of
+/// outer_block is a few packs long, and the lane sums at its end cost more than the FMAs. Here
+/// each accumulator holds one kernel tap for a pack of filters:
+///   acc[m][n][f] += x[c][i+m][j+n] · g[f][i][j]     for every upstream position (i, j),
+/// with the upstream gradient transposed to gt[i·OW + j][f] once per call, and x broadcast.
+template<class G, std::size_t MB, std::size_t Lanes, bool Accumulate, class T>
+inline void outer_by_filters_block(T* d, const T* x, const T* gt, std::size_t fstride,
+                                   std::size_t c, std::size_t m0, std::size_t f0) {
+    using P = simd::pack<T>;
+    constexpr std::size_t L = simd::width<T>;
+    P acc[MB][G::KW] = {};
+    const T* xc = x + c * G::H * G::W;
+    for (std::size_t i = 0; i < G::OH; ++i)
+        for (std::size_t j = 0; j < G::OW; ++j) {
+            const P gv = simd::load<L>(gt + (i * G::OW + j) * fstride + f0); // zero-padded
+#pragma GCC unroll 32
+            for (std::size_t mm = 0; mm < MB; ++mm)
+#pragma GCC unroll 32
+                for (std::size_t n = 0; n < G::KW; ++n)
+                    acc[mm][n] += simd::broadcast<T>(xc[(i + m0 + mm) * G::W + j + n]) * gv;
+        }
+    alignas(64) T lanes[MB][G::KW][L];
+#pragma GCC unroll 32
+    for (std::size_t mm = 0; mm < MB; ++mm)
+#pragma GCC unroll 32
+        for (std::size_t n = 0; n < G::KW; ++n)
+            simd::store<L>(lanes[mm][n], acc[mm][n]);
+    for (std::size_t f = 0; f < Lanes; ++f)
+        for (std::size_t mm = 0; mm < MB; ++mm)
+            for (std::size_t n = 0; n < G::KW; ++n) {
+                T& out = d[(((f0 + f) * G::C + c) * G::KH + m0 + mm) * G::KW + n];
+                out = Accumulate ? out + lanes[mm][n][f] : lanes[mm][n][f];
+            }
+}
+
+template<class G, class T>
+inline constexpr std::size_t filter_stride = packs_for<T>(G::F) * simd::width<T>;
+
+/// Whether outer_by_filters suits G: a pack at least half full of filters, a kernel row within
+/// the register budget, and the transposed upstream gradient within 64 KiB of stack.
+template<class G, class T>
+inline constexpr bool
+    filters_across_lanes_v = G::F * 2 >= simd::width<T>&& G::KW <=
+                             accumulator_budget&& G::OH* G::OW* filter_stride<G, T> * sizeof(T) <=
+                             65536;
+
+template<class G, bool Accumulate, class T>
+inline void outer_by_filters(T* d, const T* x, const T* g) {
+    constexpr std::size_t L = simd::width<T>;
+    constexpr std::size_t fstride = filter_stride<G, T>;
+    alignas(64) T gt[G::OH * G::OW * fstride];
+    for (std::size_t p = 0; p < G::OH * G::OW; ++p) {
+        for (std::size_t f = 0; f < G::F; ++f)
+            gt[p * fstride + f] = g[f * G::OH * G::OW + p];
+        for (std::size_t f = G::F; f < fstride; ++f)
+            gt[p * fstride + f] = T{};
+    }
+    constexpr std::size_t mb =
+        even_block(G::KH, std::max<std::size_t>(1, accumulator_budget / G::KW));
+    for (std::size_t c = 0; c < G::C; ++c)
+        for_blocks<G::KH, mb>([&]<std::size_t MB>(std::size_t m0) {
+            for_blocks<G::F, L>([&]<std::size_t Lanes>(std::size_t f0) {
+                outer_by_filters_block<G, MB, Lanes, Accumulate>(d, x, gt, fstride, c, m0, f0);
+            });
+        });
+}
+
+/// The fast kernels run on plain arrays of one floating type; other element types keep the
+/// generic loop.
+template<class Op, class TD, class... TS>
+inline constexpr bool
+    plain_float_v = (std::is_same_v<Op, assign_op> ||
+                     std::is_same_v<Op, add_assign_op>)&&std::is_floating_point_v<TD> &&
+                    (std::is_same_v<std::remove_const_t<TS>, TD> && ...);
+
+} // namespace detail::channel_kernels
+
+/// dst (=|+=) correlate_channels(x, K): the conv forward (§1).
+template<class TD, class SD, class TA, class SA, class TK, class SK, class Op>
+requires detail::channel_kernels::plain_float_v<Op, TD, TA, TK>
+struct assignment<tensor_view<TD, SD>,
+                  correlate_channels_expr<tensor_view<TA, SA>, tensor_view<TK, SK>>, Op> {
+    using src_t = correlate_channels_expr<tensor_view<TA, SA>, tensor_view<TK, SK>>;
+    static constexpr void run(const tensor_view<TD, SD>& dst, const src_t& src, Op op) {
+        static_assert(std::is_same_v<SD, typename src_t::shape_type>,
+                      "typenet: assignment needs the expression's shape to equal the tensor's");
+        if (std::is_constant_evaluated())
+            return generic_assignment<tensor_view<TD, SD>, src_t, Op>::run(dst, src, op);
+        using G = detail::channel_kernels::geometry<dim_v<SK, 0>, dim_v<SK, 1>, dim_v<SA, 1>,
+                                                    dim_v<SA, 2>, dim_v<SK, 2>, dim_v<SK, 3>>;
+        const TK* k = src.kernel.data();
+        const auto kv = [k](std::size_t f, std::size_t c, std::size_t m, std::size_t n) {
+            return k[((f * G::C + c) * G::KH + m) * G::KW + n];
+        };
+        detail::channel_kernels::correlate_stack<G, std::is_same_v<Op, add_assign_op>>(
+            dst.data(), src.input.data(), kv);
+    }
+};
+
+/// dst (=|+=) correlate_outer(x, dz): the conv weight gradient (§2).
+template<class TD, class SD, class TA, class SA, class TG, class SG, class Op>
+requires detail::channel_kernels::plain_float_v<Op, TD, TA, TG>
+struct assignment<tensor_view<TD, SD>,
+                  correlate_outer_expr<tensor_view<TA, SA>, tensor_view<TG, SG>>, Op> {
+    using src_t = correlate_outer_expr<tensor_view<TA, SA>, tensor_view<TG, SG>>;
+    static constexpr void run(const tensor_view<TD, SD>& dst, const src_t& src, Op op) {
+        static_assert(std::is_same_v<SD, typename src_t::shape_type>,
+                      "typenet: assignment needs the expression's shape to equal the tensor's");
+        if (std::is_constant_evaluated())
+            return generic_assignment<tensor_view<TD, SD>, src_t, Op>::run(dst, src, op);
+        // Geometry of the correlation x_c ⊗ dz_f: the "kernel" is dz (OH×OW here), the
+        // "output" the KH×KW weight gradient.
+        using G = detail::channel_kernels::geometry<dim_v<SG, 0>, dim_v<SA, 0>, dim_v<SA, 1>,
+                                                    dim_v<SA, 2>, dim_v<SD, 2>, dim_v<SD, 3>>;
+        static_assert(G::OH == dim_v<SG, 1> && G::OW == dim_v<SG, 2>);
+        constexpr bool accumulate = std::is_same_v<Op, add_assign_op>;
+        if constexpr (detail::channel_kernels::filters_across_lanes_v<G, TD>)
+            detail::channel_kernels::outer_by_filters<G, accumulate>(dst.data(), src.input.data(),
+                                                                     src.kernel.data());
+        else
+            detail::channel_kernels::correlate_outer_stack<G, accumulate>(
+                dst.data(), src.input.data(), src.kernel.data());
+    }
+};
+
+/// dst (=|+=) correlate_channels(zero_pad<KH-1,KW-1>(dz), rot180(transpose(K))): the conv input
+/// gradient (§3). The padded planes are copied into a small stack buffer a few at a time (at
+/// most 32 KiB), so the block kernel reads plain rows; the rotation and the transposition are
+/// index arithmetic on K and never materialise.
+template<class TD, class SD, std::size_t PH, std::size_t PW, class TG, class SG, class TK, class SK,
+         class Op>
+requires(detail::channel_kernels::plain_float_v<Op, TD, TG, TK>&& PH + 1 == dim_v<SK, 2> &&
+         PW + 1 ==
+             dim_v<SK, 3>) struct assignment<tensor_view<TD, SD>,
+                                             correlate_channels_expr<
+                                                 zero_pad_expr<PH, PW, tensor_view<TG, SG>>,
+                                                 rot180_expr<transpose_expr<tensor_view<TK, SK>>>>,
+                                             Op> {
+    using src_t = correlate_channels_expr<zero_pad_expr<PH, PW, tensor_view<TG, SG>>,
+                                          rot180_expr<transpose_expr<tensor_view<TK, SK>>>>;
+    // K is F×C×KH×KW; the correlation sums over its F (the upstream maps) and produces C maps.
+    static constexpr std::size_t F = dim_v<SK, 0>, C = dim_v<SK, 1>, KH = dim_v<SK, 2>,
+                                 KW = dim_v<SK, 3>;
+    static constexpr std::size_t GH = dim_v<SG, 1>, GW = dim_v<SG, 2>;
+    static constexpr std::size_t PHt = GH + 2 * PH, PWt = GW + 2 * PW; // padded plane
+    static constexpr std::size_t plane = PHt * PWt;
+    static constexpr std::size_t group =
+        std::clamp<std::size_t>(32768 / (plane * sizeof(TD)), 1, F);
+
+    static constexpr void run(const tensor_view<TD, SD>& dst, const src_t& src, Op op) {
+        static_assert(std::is_same_v<SD, typename src_t::shape_type>,
+                      "typenet: assignment needs the expression's shape to equal the tensor's");
+        if (std::is_constant_evaluated())
+            return generic_assignment<tensor_view<TD, SD>, src_t, Op>::run(dst, src, op);
+        alignas(64) TD padded[group * plane];
+        const TG* g = src.input.input.data();
+        const TK* k = src.kernel.input.input.data();
+        TD* d = dst.data();
+        if constexpr (std::is_same_v<Op, assign_op>)
+            std::fill(d, d + SD::size, TD{});
+        std::fill(padded, padded + group * plane, TD{});
+        detail::channel_kernels::for_blocks<F, group>([&]<std::size_t NG>(std::size_t f0) {
+            for (std::size_t f = 0; f < NG; ++f)
+                for (std::size_t i = 0; i < GH; ++i)
+                    std::copy_n(g + ((f0 + f) * GH + i) * GW, GW,
+                                padded + f * plane + (i + PH) * PWt + PW);
+            using G = detail::channel_kernels::geometry<C, NG, PHt, PWt, KH, KW>;
+            const auto kv = [k, f0](std::size_t c, std::size_t f, std::size_t m, std::size_t n) {
+                return k[(((f0 + f) * C + c) * KH + (KH - 1 - m)) * KW + (KW - 1 - n)];
+            };
+            detail::channel_kernels::correlate_stack<G, true, PH, PH>(d, padded, kv);
+        });
+    }
+};
+
+} // namespace typenet

@@ -1,0 +1,141 @@
+// The whole-stack conv kernels (expr/fast_channel_kernels.hpp) against the generic evaluation of
+// the same expressions, on random data, for = and +=, float and double, on LeNet-5's shapes and
+// on ragged ones (extents that are not multiples of the SIMD width, filter counts that do not
+// fill a block, planes too large for one stack buffer). Both weight-gradient strategies are run
+// directly, since which one the dispatch picks depends on the target's SIMD width.
+#define BOOST_TEST_MODULE fast_channel_kernels
+#include "typenet/expr/fast_channel_kernels.hpp"
+#include "typenet/tensor/tensor.hpp"
+
+#include <boost/mpl/list.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <random>
+#include <type_traits>
+
+namespace tn = typenet;
+namespace ck = typenet::detail::channel_kernels;
+
+namespace {
+
+template<class T, class S>
+void randomize(tn::tensor<T, S>& t, unsigned seed) {
+    std::mt19937 g(seed);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    for (auto& v : t)
+        v = static_cast<T>(u(g));
+}
+
+/// Sums of `terms` products of numbers in [-1, 1], in two different orders: each order's rounding
+/// error grows with the number of terms (worst case terms · epsilon · sum |products|).
+template<class T, class S>
+void check_close(const tn::tensor<T, S>& fast, const tn::tensor<T, S>& generic, const char* what,
+                 std::size_t terms) {
+    const double tol = (std::is_same_v<T, float> ? 2e-7 : 1e-15) * static_cast<double>(terms);
+    for (std::size_t k = 0; k < S::size; ++k)
+        BOOST_TEST(std::abs(double(fast[k]) - double(generic[k])) <=
+                       tol * (1.0 + std::abs(double(generic[k]))),
+                   what << " element " << k << ": fast " << fast[k] << " generic " << generic[k]);
+}
+
+template<class E, class Op>
+constexpr bool fast_path_selected() {
+    using S = typename E::shape_type;
+    using V = tn::tensor_view<typename E::value_type, S>;
+    return !std::is_base_of_v<tn::generic_assignment<V, E, Op>, tn::assignment<V, E, Op>>;
+}
+
+/// `dst op= expr` through `assignment` (the fast kernel, which must be selected) and through
+/// `generic_assignment`, from the same random destination.
+template<class T, class E>
+void compare(const E& expr, unsigned seed, std::size_t terms) {
+    using S = typename E::shape_type;
+    static_assert(fast_path_selected<E, tn::assign_op>() &&
+                      fast_path_selected<E, tn::add_assign_op>(),
+                  "the fast kernel must be selected for this pattern");
+    tn::tensor<T, S> fast, generic;
+    randomize(fast, seed);
+    generic = fast.view();
+    tn::assignment<tn::tensor_view<T, S>, E, tn::add_assign_op>::run(fast.view(), expr, {});
+    tn::generic_assignment<tn::tensor_view<T, S>, E, tn::add_assign_op>::run(generic.view(), expr,
+                                                                             {});
+    check_close(fast, generic, "+=", terms);
+    tn::assignment<tn::tensor_view<T, S>, E, tn::assign_op>::run(fast.view(), expr, {});
+    tn::generic_assignment<tn::tensor_view<T, S>, E, tn::assign_op>::run(generic.view(), expr, {});
+    check_close(fast, generic, "=", terms);
+}
+
+/// conv forward, weight gradient and input gradient of a C×H×W input with F filters of KH×KW.
+template<class T, std::size_t F, std::size_t C, std::size_t H, std::size_t W, std::size_t KH,
+         std::size_t KW>
+void check_conv_shapes(unsigned seed) {
+    constexpr std::size_t OH = H - KH + 1, OW = W - KW + 1;
+    tn::tensor<T, tn::shape<C, H, W>> x;
+    tn::tensor<T, tn::shape<F, C, KH, KW>> K;
+    tn::tensor<T, tn::shape<F, OH, OW>> dz;
+    randomize(x, seed);
+    randomize(K, seed + 1);
+    randomize(dz, seed + 2);
+    BOOST_TEST_CONTEXT("F=" << F << " C=" << C << " " << H << "x" << W << " kernel " << KH << "x"
+                            << KW) {
+        compare<T>(tn::correlate_channels(x.view(), K.view()), seed + 3, C * KH * KW);
+        compare<T>(tn::correlate_outer(x.view(), dz.view()), seed + 4, OH * OW);
+        compare<T>(tn::correlate_channels(tn::zero_pad<KH - 1, KW - 1>(dz.view()),
+                                          tn::rot180(tn::transpose(K.view()))),
+                   seed + 5, F * KH * KW);
+
+        // Both weight-gradient strategies, whichever the dispatch picks here.
+        using G = ck::geometry<F, C, H, W, KH, KW>; // its OH×OW is dz's extent
+        const auto outer = tn::correlate_outer(x.view(), dz.view());
+        tn::tensor<T, tn::shape<F, C, KH, KW>> generic;
+        tn::generic_assignment<tn::tensor_view<T, tn::shape<F, C, KH, KW>>,
+                               std::remove_cvref_t<decltype(outer)>,
+                               tn::assign_op>::run(generic.view(), outer, {});
+        tn::tensor<T, tn::shape<F, C, KH, KW>> by_positions, by_filters;
+        ck::correlate_outer_stack<G, false>(by_positions.data(), x.data(), dz.data());
+        check_close(by_positions, generic, "dK over positions", OH * OW);
+        if constexpr (ck::filters_across_lanes_v<G, T>) {
+            ck::outer_by_filters<G, false>(by_filters.data(), x.data(), dz.data());
+            check_close(by_filters, generic, "dK over filters", OH * OW);
+        }
+    }
+}
+
+using types = boost::mpl::list<float, double>;
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(lenet5_conv1, T, types) {
+    check_conv_shapes<T, 6, 1, 28, 28, 5, 5>(10);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(lenet5_conv2, T, types) {
+    check_conv_shapes<T, 16, 6, 12, 12, 5, 5>(20);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(ragged_shapes, T, types) {
+    // Extents and counts that are not multiples of any SIMD width or block size.
+    check_conv_shapes<T, 5, 3, 7, 9, 2, 4>(30);
+    check_conv_shapes<T, 17, 2, 11, 13, 3, 3>(40);
+    check_conv_shapes<T, 1, 1, 3, 3, 3, 3>(50);    // one output pixel
+    check_conv_shapes<T, 9, 4, 6, 20, 1, 7>(60);   // a 1-row kernel, a 7-wide one
+    check_conv_shapes<T, 3, 2, 10, 10, 10, 1>(70); // a kernel as tall as the input
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(planes_larger_than_one_stack_buffer, T, types) {
+    // 70×70 upstream maps padded by 4: 78×78 = 24 KiB (float) or 48 KiB (double) per plane, so
+    // the input gradient fills its padded-plane buffer one map at a time, and the spread
+    // upstream gradient of the weight gradient also goes a group at a time.
+    check_conv_shapes<T, 3, 2, 74, 74, 5, 5>(80);
+}
+
+BOOST_AUTO_TEST_CASE(flat_positions_of_the_geometry) {
+    // Output (i, j) sits at i·W + j of the input grid; the last real output of LeNet-5's conv2
+    // (7, 7) is at 7·12 + 7 = 91, so 92 positions are computed.
+    using G = ck::geometry<16, 6, 12, 12, 5, 5>;
+    static_assert(G::OH == 8 && G::OW == 8 && G::positions == 92);
+    BOOST_TEST(ck::even_block(16, 3) == 3u);
+    BOOST_TEST(ck::even_block(42, 4) == 4u);
+    BOOST_TEST(ck::even_block(5, 4) == 3u);
+}

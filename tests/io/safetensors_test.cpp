@@ -151,10 +151,14 @@ struct saved_small : temp_dir {
                                        original.begin() + 8 + static_cast<long>(n));
         edit(h);
         const std::string text = h.dump();
-        bytes b(8);
+        // Built by push_back, not insert into a vector of 8: g++ 12 at -O3 reports a false
+        // -Warray-bounds in vector::insert's reallocation.
+        bytes b;
+        b.reserve(8 + text.size() + original.size());
         for (std::size_t i = 0; i < 8; ++i)
-            b[i] = static_cast<unsigned char>(text.size() >> (8 * i));
-        b.insert(b.end(), text.begin(), text.end());
+            b.push_back(static_cast<unsigned char>(text.size() >> (8 * i)));
+        for (const char ch : text)
+            b.push_back(static_cast<unsigned char>(ch));
         b.insert(b.end(), original.begin() + 8 + static_cast<long>(n), original.end());
         write_bytes(file, b);
     }

@@ -41,7 +41,8 @@ template<class Net, class In>
 bool gradients_informative(const point<Net, In>& pt, std::size_t label) {
     using model_t = tn::model<Net, In, double>;
     auto m = std::make_unique<model_t>();
-    std::copy(pt.params.begin(), pt.params.end(), m->parameters().begin());
+    if constexpr (model_t::parameter_count > 0) // see check_gradients
+        std::copy(pt.params.begin(), pt.params.end(), m->parameters().begin());
     m->forward_backward(*pt.x, label);
     for (const auto& e : model_t::parameter_entries()) {
         const auto g = m->gradients().subspan(e.offset, e.desc.size());

@@ -73,8 +73,11 @@ BOOST_AUTO_TEST_CASE(one_two_and_three_threads_agree) {
         BOOST_TEST(l == l1, boost::test_tools::tolerance(1e-5f));
         double max_rel = 0;
         for (std::size_t i = 0; i < P; ++i)
+            // Relative to |g1| with a floor: summation order moves a gradient by ~1e-8 in
+            // absolute terms (the largest here are ~1), which on a near-zero element (3.6e-6,
+            // measured) would read as a relative difference of 2e-3.
             max_rel = std::max(max_rel, std::abs(double(g[i]) - double(g1[i])) /
-                                            (1e-6 + std::abs(double(g1[i]))));
+                                            (1e-4 + std::abs(double(g1[i]))));
         BOOST_TEST(max_rel < 1e-3, "threads=" << threads << " max relative difference " << max_rel);
         for (std::size_t i = 0; i < P; ++i)
             if (std::abs(ref.gradients()[i] - g1[i]) > 1e-4f * (1 + std::abs(g1[i]))) {

@@ -39,6 +39,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -88,6 +89,69 @@ inline std::string dims_string(const std::vector<std::size_t>& d) {
     for (std::size_t i = 0; i < d.size(); ++i)
         s += (i ? ", " : "") + std::to_string(d[i]);
     return s + "]";
+}
+
+/// Appends `s` to `out` as a JSON string, escaped as nlohmann::json::dump() escapes it: `"`, `\`
+/// and control characters (\b \t \n \f \r, others \u00xx); other bytes as they are. JSON text is
+/// UTF-8, so a string that is not valid UTF-8 (RFC 3629: no overlong forms, no surrogates, at
+/// most U+10FFFF) is refused with std::invalid_argument.
+inline void append_json_string(std::string& out, std::string_view s) {
+    const auto byte = [&s](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    out += '"';
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const unsigned char c = byte(i);
+        if (c >= 0x80) { // a multi-byte sequence: lead byte, then 1-3 continuation bytes
+            const std::size_t len = c >= 0xC2 && c <= 0xDF   ? 2
+                                    : c >= 0xE0 && c <= 0xEF ? 3
+                                    : c >= 0xF0 && c <= 0xF4 ? 4
+                                                             : 0;
+            // The second byte's range excludes overlong forms, surrogates and > U+10FFFF.
+            const unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+            const unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+            bool ok = len != 0 && i + len <= s.size() && byte(i + 1) >= lo && byte(i + 1) <= hi;
+            for (std::size_t k = 2; ok && k < len; ++k)
+                ok = byte(i + k) >= 0x80 && byte(i + k) <= 0xBF;
+            if (!ok)
+                throw std::invalid_argument("typenet::save_safetensors: '" + std::string(s) +
+                                            "' is not valid UTF-8 (byte " + std::to_string(i) +
+                                            ")");
+            out.append(s, i, len);
+            i += len - 1;
+            continue;
+        }
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        default:
+            if (c < 0x20) {
+                char hex[8];
+                std::snprintf(hex, sizeof hex, "\\u%04x", static_cast<unsigned>(c));
+                out += hex;
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    out += '"';
 }
 
 /// Little-endian bytes of v, whatever the host's byte order.
@@ -193,24 +257,39 @@ void write_safetensors(const std::filesystem::path& path, const std::string& sig
         if (extra.count(key))
             throw std::invalid_argument(std::string("typenet::save_safetensors: metadata key '") +
                                         key + "' is reserved");
-    nlohmann::ordered_json header;
-    auto& meta = header["__metadata__"];
-    meta = nlohmann::ordered_json::object();
-    meta["format"] = "pt"; // PyTorch layout; what safetensors.torch and transformers look for
-    meta[safetensors_signature_key] = signature;
-    meta[safetensors_version_key] = "1";
+    // The header as nlohmann::ordered_json::dump() wrote it up to now (same bytes): the metadata
+    // first, then the tensors in parameter order. Written by hand because it is a flat object of
+    // strings and integers, and serialising through nlohmann::json cost the trainer ~2 s of
+    // compile time (docs/performance.md, "Compile time"); reading still parses with nlohmann.
+    // "format": "pt" (PyTorch layout) is what safetensors.torch and transformers look for.
+    std::string text = "{\"__metadata__\":{\"format\":\"pt\"";
+    const auto member = [&text](std::string_view key, std::string_view value) {
+        text += ',';
+        append_json_string(text, key);
+        text += ':';
+        append_json_string(text, value);
+    };
+    member(safetensors_signature_key, signature);
+    member(safetensors_version_key, "1");
     for (const auto& [k, v] : extra)
         if (k != "format")
-            meta[k] = v;
+            member(k, v);
+    text += '}';
     std::size_t at = 0;
     for (const auto& t : tensors) {
         const std::size_t bytes = t.count * sizeof(T);
-        header[t.name] = {{"dtype", safetensors_dtype<T>()},
-                          {"shape", t.dims},
-                          {"data_offsets", {at, at + bytes}}};
+        text += ',';
+        append_json_string(text, t.name);
+        text += ":{\"dtype\":\"";
+        text += safetensors_dtype<T>();
+        text += "\",\"shape\":[";
+        for (std::size_t i = 0; i < t.dims.size(); ++i)
+            text += (i ? "," : "") + std::to_string(t.dims[i]);
+        text +=
+            "],\"data_offsets\":[" + std::to_string(at) + "," + std::to_string(at + bytes) + "]}";
         at += bytes;
     }
-    std::string text = header.dump();
+    text += '}';
     // Pad so that the data start 8-byte aligned, as the reference implementation does.
     text.append((8 - (8 + text.size()) % 8) % 8, ' ');
 

@@ -15,10 +15,6 @@
 #include "typenet/shape/shape.hpp"
 #include "typenet/tensor/tensor_view.hpp"
 
-#include <range/v3/algorithm/copy.hpp>
-#include <range/v3/view/take.hpp>
-#include <range/v3/view/transform.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -336,11 +332,10 @@ dataset<Shape, T> load_dataset(const std::filesystem::path& images_path,
     // (x = (x - mean) / std) compute it: the same bytes give the same values as in PyTorch.
     const T mean = static_cast<T>(options.mean), stddev = static_cast<T>(options.stddev);
     std::vector<T> values(n * Shape::size);
-    ranges::copy(images.pixels | ranges::views::take(values.size()) |
-                     ranges::views::transform([=](std::uint8_t p) {
-                         return (static_cast<T>(p) / T{255} - mean) / stddev;
-                     }),
-                 values.begin());
+    std::transform(images.pixels.begin(),
+                   images.pixels.begin() + static_cast<std::ptrdiff_t>(values.size()),
+                   values.begin(),
+                   [=](std::uint8_t p) { return (static_cast<T>(p) / T{255} - mean) / stddev; });
     return dataset<Shape, T>(std::move(values), std::move(labels), classes);
 }
 

@@ -1,0 +1,49 @@
+#pragma once
+// The Fashion-MNIST trainer's parts (examples/fashion_mnist.cpp is the program): its settings,
+// filled from the command line by fashion_mnist.cpp, and the entry points of the other
+// translation units. Three units so that the heavy headers stay apart and compile in parallel:
+// CLI11 in fashion_mnist.cpp, the network and the training loop in train.cpp, the safetensors
+// format (nlohmann/json) in weights.cpp (docs/performance.md, "Compile time"). This header
+// includes no typenet or third-party header.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <thread>
+
+namespace fashion_mnist {
+
+struct options {
+    std::size_t epochs = 40;
+    std::size_t batch = 64;
+    double lr = 2e-3;
+    double lr_decay = 0.9;
+    double momentum = 0.9;
+    double weight_decay = 0.0;
+    std::string optimizer = "adam";
+    std::string init = "pytorch_default";
+    std::string augment = "flip";
+    std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+    std::uint64_t seed = 1;
+    std::string data = "/usr/share/datasets/fashion-mnist";
+    std::string save = "fashion_mnist_lenet5.safetensors";
+    std::string load;
+    std::string csv = "fashion_mnist_log.csv";
+    std::string plot = "fashion_mnist_curves.png";
+    std::size_t train_limit = 0; // 0: all
+    std::size_t test_limit = 0;
+};
+
+/// Trains (or, with opt.load, evaluates saved weights) and prints the report; returns the exit
+/// status. Throws std::exception on bad data, a failed save or a diverged run. (train.cpp)
+int run(const options& opt);
+
+/// The trainer's network (dsl::lenet5 on 1x28x28, float) as a safetensors file: the flat
+/// parameter block, in model::parameters() order. Throw typenet::io_error naming the file.
+/// (weights.cpp)
+void save_weights(std::span<const float> params, const std::string& path);
+void load_weights(std::span<float> params, const std::string& path);
+
+} // namespace fashion_mnist

@@ -92,6 +92,24 @@ void check_conv_shapes(unsigned seed) {
         tn::generic_assignment<tn::tensor_view<T, tn::shape<F, C, KH, KW>>,
                                std::remove_cvref_t<decltype(outer)>,
                                tn::assign_op>::run(generic.view(), outer, {});
+        // Both forward strategies, likewise.
+        {
+            using GF = ck::geometry<F, C, H, W, KH, KW>;
+            const auto fwd = tn::correlate_channels(x.view(), K.view());
+            tn::tensor<T, tn::shape<F, OH, OW>> reference, wide_rows, across_lanes;
+            tn::generic_assignment<tn::tensor_view<T, tn::shape<F, OH, OW>>,
+                                   std::remove_cvref_t<decltype(fwd)>,
+                                   tn::assign_op>::run(reference.view(), fwd, {});
+            const auto kv = [&](std::size_t f, std::size_t c, std::size_t m, std::size_t n) {
+                return K(f, c, m, n);
+            };
+            ck::correlate_stack<GF, false>(wide_rows.data(), x.data(), kv);
+            check_close(wide_rows, reference, "forward over flat positions", C * KH * KW);
+            if constexpr (ck::correlate_filters_across_lanes_v<GF, T>) {
+                ck::correlate_by_filters<GF, false, 0, 0>(across_lanes.data(), x.data(), kv);
+                check_close(across_lanes, reference, "forward over filters", C * KH * KW);
+            }
+        }
         tn::tensor<T, tn::shape<F, C, KH, KW>> by_positions, by_filters;
         ck::correlate_outer_stack<G, false>(by_positions.data(), x.data(), dz.data());
         check_close(by_positions, generic, "dK over positions", OH * OW);

@@ -314,6 +314,108 @@ inline void outer_by_filters(T* d, const T* x, const T* g) {
         });
 }
 
+/// The correlation with the filters across the lanes, for small maps with many filters
+/// (LeNet-5's second conv forward: 8×8 outputs, 16 filters). Each accumulator holds one output
+/// pixel for a pack of filters, and a block is R whole output rows. Per input channel and
+/// kernel row, the KW weight packs of the tap row are loaded once, then every input of the R
+/// rows is broadcast once and feeds the (up to KW) outputs it reaches:
+///   acc[r][jj - n][f] += x[c][i0+r+m][jj] · k(f, c, m, n)
+/// The kernel values are gathered to kt[(c·KH + m)·KW + n][f] once per call (kv is read exactly
+/// as by correlate_stack, so the same function serves the forward and the input gradient). No
+/// wrapped positions are computed. Rows below ZeroTop or from H - ZeroBottom on are known zero,
+/// as in correlate_block.
+template<class G, std::size_t ZeroTop, std::size_t ZeroBottom, std::size_t R, std::size_t Lanes,
+         bool Accumulate, class T>
+inline void correlate_by_filters_block(T* d, const T* a, const T* kt, std::size_t fstride,
+                                       std::size_t f0, std::size_t i0) {
+    using P = simd::pack<T>;
+    constexpr std::size_t L = simd::width<T>;
+    P acc[R][G::OW] = {};
+    for (std::size_t c = 0; c < G::C; ++c)
+        for (std::size_t m = 0; m < G::KH; ++m) {
+            if (i0 + R - 1 + m < ZeroTop || i0 + m >= G::H - ZeroBottom)
+                continue;
+            P w[G::KW];
+#pragma GCC unroll 32
+            for (std::size_t n = 0; n < G::KW; ++n)
+                w[n] = simd::load<L>(kt + ((c * G::KH + m) * G::KW + n) * fstride + f0);
+            const T* xr = a + (c * G::H + i0 + m) * G::W;
+#pragma GCC unroll 32
+            for (std::size_t r = 0; r < R; ++r)
+#pragma GCC unroll 64
+                for (std::size_t jj = 0; jj < G::W; ++jj) {
+                    const P b = simd::broadcast<T>(xr[r * G::W + jj]);
+#pragma GCC unroll 32
+                    for (std::size_t n = 0; n < G::KW; ++n)
+                        if (jj >= n && jj - n < G::OW)
+                            acc[r][jj - n] += b * w[n];
+                }
+        }
+    alignas(64) T lanes[R][G::OW][L];
+#pragma GCC unroll 32
+    for (std::size_t r = 0; r < R; ++r)
+#pragma GCC unroll 32
+        for (std::size_t j = 0; j < G::OW; ++j)
+            simd::store<L>(lanes[r][j], acc[r][j]);
+    for (std::size_t f = 0; f < Lanes; ++f) {
+        T* out = d + ((f0 + f) * G::OH + i0) * G::OW;
+        for (std::size_t r = 0; r < R; ++r)
+            for (std::size_t j = 0; j < G::OW; ++j) {
+                T& o = out[r * G::OW + j];
+                o = Accumulate ? o + lanes[r][j][f] : lanes[r][j][f];
+            }
+    }
+}
+
+/// Accumulators correlate_by_filters_block may hold: the budget, less the KW weight packs and
+/// the broadcast input it also keeps in registers.
+template<class G>
+inline constexpr std::size_t by_filters_accumulators =
+    std::min(accumulator_budget, simd::registers > G::KW + 2 ? simd::registers - G::KW - 2 : 0);
+
+/// Whether correlate_by_filters suits G: a pack at least half full of filters, an output row
+/// within the accumulators, an input row short enough to unroll, and the gathered kernel bank
+/// within 64 KiB of stack.
+template<class G, class T>
+inline constexpr bool
+    correlate_filters_across_lanes_v = G::F * 2 >= simd::width<T>&& G::OW <=
+                                           by_filters_accumulators<G>&& G::W <= 64 &&
+                                       G::C* G::KH* G::KW* filter_stride<G, T> * sizeof(T) <= 65536;
+
+template<class G, bool Accumulate, std::size_t ZeroTop, std::size_t ZeroBottom, class T, class KV>
+inline void correlate_by_filters(T* d, const T* a, const KV& kv) {
+    constexpr std::size_t L = simd::width<T>;
+    constexpr std::size_t fstride = filter_stride<G, T>;
+    alignas(64) T kt[G::C * G::KH * G::KW * fstride];
+    for (std::size_t c = 0; c < G::C; ++c)
+        for (std::size_t m = 0; m < G::KH; ++m)
+            for (std::size_t n = 0; n < G::KW; ++n) {
+                T* row = kt + ((c * G::KH + m) * G::KW + n) * fstride;
+                for (std::size_t f = 0; f < G::F; ++f)
+                    row[f] = kv(f, c, m, n);
+                for (std::size_t f = G::F; f < fstride; ++f)
+                    row[f] = T{};
+            }
+    constexpr std::size_t rows =
+        even_block(G::OH, std::max<std::size_t>(1, by_filters_accumulators<G> / G::OW));
+    for_blocks<G::F, L>([&]<std::size_t Lanes>(std::size_t f0) {
+        for_blocks<G::OH, rows>([&]<std::size_t R>(std::size_t i0) {
+            correlate_by_filters_block<G, ZeroTop, ZeroBottom, R, Lanes, Accumulate>(
+                d, a, kt, fstride, f0, i0);
+        });
+    });
+}
+
+/// The multi-channel correlation by whichever strategy suits G and the target.
+template<class G, bool Accumulate, std::size_t ZeroTop = 0, std::size_t ZeroBottom = 0, class T,
+         class KV>
+inline void correlate(T* d, const T* a, const KV& kv) {
+    if constexpr (correlate_filters_across_lanes_v<G, T>)
+        correlate_by_filters<G, Accumulate, ZeroTop, ZeroBottom>(d, a, kv);
+    else
+        correlate_stack<G, Accumulate, ZeroTop, ZeroBottom>(d, a, kv);
+}
+
 /// The fast kernels run on plain arrays of one floating type; other element types keep the
 /// generic loop.
 template<class Op, class TD, class... TS>
@@ -341,7 +443,7 @@ struct assignment<tensor_view<TD, SD>,
         const auto kv = [k](std::size_t f, std::size_t c, std::size_t m, std::size_t n) {
             return k[((f * G::C + c) * G::KH + m) * G::KW + n];
         };
-        detail::channel_kernels::correlate_stack<G, std::is_same_v<Op, add_assign_op>>(
+        detail::channel_kernels::correlate<G, std::is_same_v<Op, add_assign_op>>(
             dst.data(), src.input.data(), kv);
     }
 };
@@ -417,7 +519,7 @@ requires(detail::channel_kernels::plain_float_v<Op, TD, TG, TK>&& PH + 1 == dim_
             const auto kv = [k, f0](std::size_t c, std::size_t f, std::size_t m, std::size_t n) {
                 return k[(((f0 + f) * C + c) * KH + (KH - 1 - m)) * KW + (KW - 1 - n)];
             };
-            detail::channel_kernels::correlate_stack<G, true, PH, PH>(d, padded, kv);
+            detail::channel_kernels::correlate<G, true, PH, PH>(d, padded, kv);
         });
     }
 };

@@ -1,8 +1,9 @@
 // The whole-stack conv kernels (expr/fast_channel_kernels.hpp) against the generic evaluation of
 // the same expressions, on random data, for = and +=, float and double, on LeNet-5's shapes and
 // on ragged ones (extents that are not multiples of the SIMD width, filter counts that do not
-// fill a block, planes too large for one stack buffer). Both weight-gradient strategies are run
-// directly, since which one the dispatch picks depends on the target's SIMD width.
+// fill a block, planes too large for one stack buffer). Both forward and both weight-gradient
+// strategies are also run directly, since which one the dispatch picks depends on the target's
+// SIMD width.
 #define BOOST_TEST_MODULE fast_channel_kernels
 #include "typenet/expr/fast_channel_kernels.hpp"
 #include "typenet/tensor/tensor.hpp"
@@ -106,7 +107,7 @@ void check_conv_shapes(unsigned seed) {
             ck::correlate_stack<GF, false>(wide_rows.data(), x.data(), kv);
             check_close(wide_rows, reference, "forward over flat positions", C * KH * KW);
             if constexpr (ck::correlate_filters_across_lanes_v<GF, T>) {
-                ck::correlate_by_filters<GF, false, 0, 0>(across_lanes.data(), x.data(), kv);
+                ck::correlate_by_filters<GF, false>(across_lanes.data(), x.data(), kv);
                 check_close(across_lanes, reference, "forward over filters", C * KH * KW);
             }
         }
@@ -142,9 +143,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(ragged_shapes, T, types) {
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(planes_larger_than_one_stack_buffer, T, types) {
-    // 70×70 upstream maps padded by 4: 78×78 = 24 KiB (float) or 48 KiB (double) per plane, so
-    // the input gradient fills its padded-plane buffer one map at a time, and the spread
-    // upstream gradient of the weight gradient also goes a group at a time.
+    // 70×70 upstream maps: the weight gradient's spread upstream gradient (70 rows of 74, 20 KiB
+    // in float, 40 KiB in double per map) fills its 32 KiB stack buffer one map at a time.
     check_conv_shapes<T, 3, 2, 74, 74, 5, 5>(80);
 }
 

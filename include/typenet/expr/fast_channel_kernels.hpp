@@ -6,16 +6,21 @@
 // tests/expr/fast_channel_kernels_test.cpp compares them on random data.
 //
 // Where the speed comes from: each kernel keeps a block of accumulators in SIMD registers
-// (simd::pack) for several output maps at once, so every value loaded from the input feeds
-// several fused multiply-adds:
-// - correlations (forward, input gradient): a block of FB output maps × RB output rows × one
-//   pack of columns; per kernel tap, RB row loads and FB broadcast weights feed FB·RB FMAs;
-// - weight gradient: the reduction runs over the upstream gradient's pixels, a pack of columns
-//   at a time, into FB filters × NB kernel columns of accumulators, summed across lanes once at
-//   the end.
-// Block sizes come from the register count (simd::registers) and the compile-time shapes; the
-// ragged ends (a last pack narrower than the register, a last short block) are the same
-// templates instantiated smaller, never scalar loops.
+// (simd::pack), so every value loaded feeds several fused multiply-adds, and it picks the axis
+// the lanes run along from the compile-time shapes:
+// - forward, large maps (correlate_stack): lanes along the output pixels, indexed flat over the
+//   input grid so that narrow rows still fill a register; a block is FB filters × VB packs;
+// - forward, small maps with many filters (correlate_by_filters): lanes along the filters; a
+//   block is R output rows, each input broadcast once to the outputs it reaches;
+// - weight gradient, large maps (correlate_outer_stack): a reduction over the upstream pixels,
+//   a pack at a time, into FB filters × NB kernel columns, summed across lanes at the end;
+// - weight gradient, small maps with many filters (outer_by_filters): lanes along the filters,
+//   one accumulator per kernel tap, no lane sums;
+// - input gradient (input_gradient): a matrix product Kᵀ·dz over the upstream pixels, added
+//   into dx row segment by row segment, so the padding zeros are never multiplied.
+// The ragged ends (a last pack narrower than the register, a last short block) are the same
+// templates instantiated smaller, never scalar loops. Every kernel is tested against the generic
+// evaluation, and each strategy directly, whichever the dispatch picks on the build's target.
 
 #include "typenet/expr/assign.hpp"
 #include "typenet/expr/correlate_channels.hpp"
@@ -109,20 +114,15 @@ inline void store_real_outputs(T* out, const T* wide, std::size_t p0, std::size_
 
 /// The register block of correlate: FB output maps from f0 × VB packs of flat positions from
 /// p0 (the last Tail lanes wide), d[f][i][j] (=|+=) sum_c sum_{m,n} a[c][i+m][j+n] kv(f,c,m,n).
-/// Input rows below ZeroTop or from H - ZeroBottom on are known to be zero (padding): taps that
-/// read only those rows are skipped.
-template<class G, std::size_t ZeroTop, std::size_t ZeroBottom, std::size_t FB, std::size_t VB,
-         std::size_t Tail, bool Accumulate, class T, class KV>
+template<class G, std::size_t FB, std::size_t VB, std::size_t Tail, bool Accumulate, class T,
+         class KV>
 inline void correlate_block(T* d, const T* a, const KV& kv, std::size_t f0, std::size_t p0) {
     using P = simd::pack<T>;
     constexpr std::size_t L = simd::width<T>;
     constexpr std::size_t count = (VB - 1) * L + Tail;
-    const std::size_t first_row = p0 / G::W, last_row = (p0 + count - 1) / G::W;
     P acc[FB][VB] = {};
     for (std::size_t c = 0; c < G::C; ++c)
         for (std::size_t m = 0; m < G::KH; ++m) {
-            if (last_row + m < ZeroTop || first_row + m >= G::H - ZeroBottom)
-                continue;
             for (std::size_t n = 0; n < G::KW; ++n) {
                 const T* src = a + c * G::H * G::W + m * G::W + n + p0;
                 P x[VB];
@@ -152,8 +152,7 @@ inline void correlate_block(T* d, const T* a, const KV& kv, std::size_t f0, std:
 
 /// d (=|+=) the multi-channel correlation of the stack `a` (geometry G) with the kernel values
 /// kv(f, c, m, n), over every output map and position.
-template<class G, bool Accumulate, std::size_t ZeroTop = 0, std::size_t ZeroBottom = 0, class T,
-         class KV>
+template<class G, bool Accumulate, class T, class KV>
 inline void correlate_stack(T* d, const T* a, const KV& kv) {
     constexpr std::size_t packs = packs_for<T>(G::positions);
     constexpr std::size_t tail = last_lanes<T>(G::positions);
@@ -165,11 +164,9 @@ inline void correlate_stack(T* d, const T* a, const KV& kv) {
     for_blocks<G::F, fb>([&]<std::size_t FB>(std::size_t f0) {
         for_blocks<packs, vb>([&]<std::size_t VB>(std::size_t v0) {
             if (v0 + VB == packs) // the block holding the last, partial pack
-                correlate_block<G, ZeroTop, ZeroBottom, FB, VB, tail, Accumulate>(d, a, kv, f0,
-                                                                                  v0 * L);
+                correlate_block<G, FB, VB, tail, Accumulate>(d, a, kv, f0, v0 * L);
             else
-                correlate_block<G, ZeroTop, ZeroBottom, FB, VB, L, Accumulate>(d, a, kv, f0,
-                                                                               v0 * L);
+                correlate_block<G, FB, VB, L, Accumulate>(d, a, kv, f0, v0 * L);
         });
     });
 }
@@ -320,12 +317,9 @@ inline void outer_by_filters(T* d, const T* x, const T* g) {
 /// kernel row, the KW weight packs of the tap row are loaded once, then every input of the R
 /// rows is broadcast once and feeds the (up to KW) outputs it reaches:
 ///   acc[r][jj - n][f] += x[c][i0+r+m][jj] · k(f, c, m, n)
-/// The kernel values are gathered to kt[(c·KH + m)·KW + n][f] once per call (kv is read exactly
-/// as by correlate_stack, so the same function serves the forward and the input gradient). No
-/// wrapped positions are computed. Rows below ZeroTop or from H - ZeroBottom on are known zero,
-/// as in correlate_block.
-template<class G, std::size_t ZeroTop, std::size_t ZeroBottom, std::size_t R, std::size_t Lanes,
-         bool Accumulate, class T>
+/// The kernel values are gathered to kt[(c·KH + m)·KW + n][f] once per call. No
+/// wrapped positions are computed.
+template<class G, std::size_t R, std::size_t Lanes, bool Accumulate, class T>
 inline void correlate_by_filters_block(T* d, const T* a, const T* kt, std::size_t fstride,
                                        std::size_t f0, std::size_t i0) {
     using P = simd::pack<T>;
@@ -333,8 +327,6 @@ inline void correlate_by_filters_block(T* d, const T* a, const T* kt, std::size_
     P acc[R][G::OW] = {};
     for (std::size_t c = 0; c < G::C; ++c)
         for (std::size_t m = 0; m < G::KH; ++m) {
-            if (i0 + R - 1 + m < ZeroTop || i0 + m >= G::H - ZeroBottom)
-                continue;
             P w[G::KW];
 #pragma GCC unroll 32
             for (std::size_t n = 0; n < G::KW; ++n)
@@ -382,7 +374,7 @@ inline constexpr bool
                                            by_filters_accumulators<G>&& G::W <= 64 &&
                                        G::C* G::KH* G::KW* filter_stride<G, T> * sizeof(T) <= 65536;
 
-template<class G, bool Accumulate, std::size_t ZeroTop, std::size_t ZeroBottom, class T, class KV>
+template<class G, bool Accumulate, class T, class KV>
 inline void correlate_by_filters(T* d, const T* a, const KV& kv) {
     constexpr std::size_t L = simd::width<T>;
     constexpr std::size_t fstride = filter_stride<G, T>;
@@ -400,21 +392,95 @@ inline void correlate_by_filters(T* d, const T* a, const KV& kv) {
         even_block(G::OH, std::max<std::size_t>(1, by_filters_accumulators<G> / G::OW));
     for_blocks<G::F, L>([&]<std::size_t Lanes>(std::size_t f0) {
         for_blocks<G::OH, rows>([&]<std::size_t R>(std::size_t i0) {
-            correlate_by_filters_block<G, ZeroTop, ZeroBottom, R, Lanes, Accumulate>(
-                d, a, kt, fstride, f0, i0);
+            correlate_by_filters_block<G, R, Lanes, Accumulate>(d, a, kt, fstride, f0, i0);
         });
     });
 }
 
 /// The multi-channel correlation by whichever strategy suits G and the target.
-template<class G, bool Accumulate, std::size_t ZeroTop = 0, std::size_t ZeroBottom = 0, class T,
-         class KV>
+template<class G, bool Accumulate, class T, class KV>
 inline void correlate(T* d, const T* a, const KV& kv) {
     if constexpr (correlate_filters_across_lanes_v<G, T>)
-        correlate_by_filters<G, Accumulate, ZeroTop, ZeroBottom>(d, a, kv);
+        correlate_by_filters<G, Accumulate>(d, a, kv);
     else
-        correlate_stack<G, Accumulate, ZeroTop, ZeroBottom>(d, a, kv);
+        correlate_stack<G, Accumulate>(d, a, kv);
 }
+
+/// The conv input gradient as a matrix product and a scatter, which never touches the padding:
+///   col[(c, u, v)][p] = sum_f K[f][c][u][v] · g[f][p]          (p = a·GW + b, a pixel of g)
+///   dx[c][a + u][b + v] += col[(c, u, v)][p]
+/// This is the same sum as correlate(zero_pad<KH-1,KW-1>(g), rot180(K)) (each g(a, b) reaches
+/// dx(a+u, b+v) with weight K(u, v)), with no multiply by a padding zero: for LeNet-5's conv2
+/// 153,600 multiply-adds instead of the padded correlation's 345,600. The product runs in
+/// register blocks of RB rows (c, u, v) × VB packs of pixels; each block's rows are added into
+/// dx row segment by row segment.
+template<std::size_t F, std::size_t C, std::size_t KH, std::size_t KW, std::size_t GH,
+         std::size_t GW, std::size_t RB, std::size_t VB, std::size_t Tail, class T>
+inline void input_gradient_block(T* dx, const T* k, const T* g, std::size_t r0, std::size_t v0) {
+    using P = simd::pack<T>;
+    constexpr std::size_t L = simd::width<T>;
+    constexpr std::size_t rows = C * KH * KW, pixels = GH * GW;
+    constexpr std::size_t IW = GW + KW - 1, IH = GH + KH - 1; // dx's extent
+    constexpr std::size_t count = (VB - 1) * L + Tail;
+    P acc[RB][VB] = {};
+    for (std::size_t f = 0; f < F; ++f) {
+        P gv[VB];
+#pragma GCC unroll 32
+        for (std::size_t v = 0; v < VB; ++v)
+            gv[v] = load_in_block<VB, Tail>(g + f * pixels + (v0 + v) * L, v);
+#pragma GCC unroll 32
+        for (std::size_t r = 0; r < RB; ++r) {
+            const P w = simd::broadcast<T>(k[f * rows + r0 + r]);
+#pragma GCC unroll 32
+            for (std::size_t v = 0; v < VB; ++v)
+                acc[r][v] += w * gv[v];
+        }
+    }
+    alignas(64) T col[RB][VB * L];
+#pragma GCC unroll 32
+    for (std::size_t r = 0; r < RB; ++r)
+#pragma GCC unroll 32
+        for (std::size_t v = 0; v < VB; ++v)
+            simd::store<L>(col[r] + v * L, acc[r][v]);
+    const std::size_t p0 = v0 * L, end = p0 + count;
+    for (std::size_t r = 0; r < RB; ++r) {
+        const std::size_t row = r0 + r;
+        const std::size_t c = row / (KH * KW), u = row / KW % KH, v = row % KW;
+        T* dxc = dx + c * IH * IW + u * IW + v;
+        for (std::size_t p = p0; p < end;) { // one row segment of g's pixels at a time
+            const std::size_t a = p / GW, b = p % GW;
+            const std::size_t len = std::min(GW - b, end - p);
+            T* o = dxc + a * IW + b;
+            const T* src = col[r] + (p - p0);
+            for (std::size_t t = 0; t < len; ++t)
+                o[t] += src[t];
+            p += len;
+        }
+    }
+}
+
+template<std::size_t F, std::size_t C, std::size_t KH, std::size_t KW, std::size_t GH,
+         std::size_t GW, class T>
+inline void input_gradient(T* dx, const T* k, const T* g) {
+    constexpr std::size_t L = simd::width<T>;
+    constexpr std::size_t rows = C * KH * KW, pixels = GH * GW;
+    constexpr std::size_t packs = packs_for<T>(pixels), tail = last_lanes<T>(pixels);
+    constexpr std::size_t rb = even_block(rows, std::min<std::size_t>(rows, 6));
+    constexpr std::size_t vb = even_block(packs, std::max<std::size_t>(1, accumulator_budget / rb));
+    for_blocks<rows, rb>([&]<std::size_t RB>(std::size_t r0) {
+        for_blocks<packs, vb>([&]<std::size_t VB>(std::size_t v0) {
+            if (v0 + VB == packs) // the block holding the last, partial pack
+                input_gradient_block<F, C, KH, KW, GH, GW, RB, VB, tail>(dx, k, g, r0, v0);
+            else
+                input_gradient_block<F, C, KH, KW, GH, GW, RB, VB, L>(dx, k, g, r0, v0);
+        });
+    });
+}
+
+/// The padding of the input gradient's pattern: the kernel size minus one.
+template<class KernelShape, std::size_t PH, std::size_t PW>
+inline constexpr bool full_padding_v =
+    PH + 1 == dim_v<KernelShape, 2>&& PW + 1 == dim_v<KernelShape, 3>;
 
 /// The fast kernels run on plain arrays of one floating type; other element types keep the
 /// generic loop.
@@ -423,6 +489,12 @@ inline constexpr bool
     plain_float_v = (std::is_same_v<Op, assign_op> ||
                      std::is_same_v<Op, add_assign_op>)&&std::is_floating_point_v<TD> &&
                     (std::is_same_v<std::remove_const_t<TS>, TD> && ...);
+
+/// The input gradient's pattern: plain float operands, and the padding the kernel size minus
+/// one. (One named condition: clang-format 14 mangles a requires-clause with several.)
+template<class Op, class TD, class TG, class TK, class SK, std::size_t PH, std::size_t PW>
+inline constexpr bool input_gradient_pattern_v =
+    plain_float_v<Op, TD, TG, TK>&& PH + 1 == dim_v<SK, 2>&& PW + 1 == dim_v<SK, 3>;
 
 } // namespace detail::channel_kernels
 
@@ -475,52 +547,30 @@ struct assignment<tensor_view<TD, SD>,
 };
 
 /// dst (=|+=) correlate_channels(zero_pad<KH-1,KW-1>(dz), rot180(transpose(K))): the conv input
-/// gradient (§3). The padded planes are copied into a small stack buffer a few at a time (at
-/// most 32 KiB), so the block kernel reads plain rows; the rotation and the transposition are
-/// index arithmetic on K and never materialise.
+/// gradient (§3), computed as detail::channel_kernels::input_gradient: the padding, the rotation
+/// and the transposition are index arithmetic and never materialise.
 template<class TD, class SD, std::size_t PH, std::size_t PW, class TG, class SG, class TK, class SK,
          class Op>
-requires(detail::channel_kernels::plain_float_v<Op, TD, TG, TK>&& PH + 1 == dim_v<SK, 2> &&
-         PW + 1 ==
-             dim_v<SK, 3>) struct assignment<tensor_view<TD, SD>,
-                                             correlate_channels_expr<
-                                                 zero_pad_expr<PH, PW, tensor_view<TG, SG>>,
-                                                 rot180_expr<transpose_expr<tensor_view<TK, SK>>>>,
-                                             Op> {
+requires detail::channel_kernels::input_gradient_pattern_v<Op, TD, TG, TK, SK, PH, PW>
+struct assignment<tensor_view<TD, SD>,
+                  correlate_channels_expr<zero_pad_expr<PH, PW, tensor_view<TG, SG>>,
+                                          rot180_expr<transpose_expr<tensor_view<TK, SK>>>>,
+                  Op> {
     using src_t = correlate_channels_expr<zero_pad_expr<PH, PW, tensor_view<TG, SG>>,
                                           rot180_expr<transpose_expr<tensor_view<TK, SK>>>>;
-    // K is F×C×KH×KW; the correlation sums over its F (the upstream maps) and produces C maps.
-    static constexpr std::size_t F = dim_v<SK, 0>, C = dim_v<SK, 1>, KH = dim_v<SK, 2>,
-                                 KW = dim_v<SK, 3>;
-    static constexpr std::size_t GH = dim_v<SG, 1>, GW = dim_v<SG, 2>;
-    static constexpr std::size_t PHt = GH + 2 * PH, PWt = GW + 2 * PW; // padded plane
-    static constexpr std::size_t plane = PHt * PWt;
-    static constexpr std::size_t group =
-        std::clamp<std::size_t>(32768 / (plane * sizeof(TD)), 1, F);
 
     static constexpr void run(const tensor_view<TD, SD>& dst, const src_t& src, Op op) {
         static_assert(std::is_same_v<SD, typename src_t::shape_type>,
                       "typenet: assignment needs the expression's shape to equal the tensor's");
         if (std::is_constant_evaluated())
             return generic_assignment<tensor_view<TD, SD>, src_t, Op>::run(dst, src, op);
-        alignas(64) TD padded[group * plane];
-        const TG* g = src.input.input.data();
-        const TK* k = src.kernel.input.input.data();
+        // K is F×C×KH×KW; the correlation sums over its F (the upstream maps) and produces C maps.
         TD* d = dst.data();
         if constexpr (std::is_same_v<Op, assign_op>)
             std::fill(d, d + SD::size, TD{});
-        std::fill(padded, padded + group * plane, TD{});
-        detail::channel_kernels::for_blocks<F, group>([&]<std::size_t NG>(std::size_t f0) {
-            for (std::size_t f = 0; f < NG; ++f)
-                for (std::size_t i = 0; i < GH; ++i)
-                    std::copy_n(g + ((f0 + f) * GH + i) * GW, GW,
-                                padded + f * plane + (i + PH) * PWt + PW);
-            using G = detail::channel_kernels::geometry<C, NG, PHt, PWt, KH, KW>;
-            const auto kv = [k, f0](std::size_t c, std::size_t f, std::size_t m, std::size_t n) {
-                return k[(((f0 + f) * C + c) * KH + (KH - 1 - m)) * KW + (KW - 1 - n)];
-            };
-            detail::channel_kernels::correlate<G, true, PH, PH>(d, padded, kv);
-        });
+        detail::channel_kernels::input_gradient<dim_v<SK, 0>, dim_v<SK, 1>, dim_v<SK, 2>,
+                                                dim_v<SK, 3>, dim_v<SG, 1>, dim_v<SG, 2>>(
+            d, src.kernel.input.input.data(), src.input.input.data());
     }
 };
 

@@ -147,3 +147,22 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(transposed_matvec_matches_generic, T, types) {
     randomize(g, 10);
     compare_both_ops<T, void>(tn::matvec(tn::transpose(w), g));
 }
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(sum_of_a_view_matches_a_plain_loop, T, types) {
+    // The conv bias gradient's sums: 24x24 (conv1), 8x8 (conv2), and sizes below and between
+    // multiples of the partial-sum count.
+    const auto check = [](auto t, unsigned seed) {
+        randomize(t, seed);
+        double expected = 0;
+        for (const auto v : t)
+            expected += static_cast<double>(v);
+        const T got = tn::sum(t.view());
+        const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-13;
+        BOOST_TEST(std::abs(double(got) - expected) <= tol * (1.0 + std::abs(expected)),
+                   "size " << t.size() << ": " << got << " vs " << expected);
+    };
+    check(tn::tensor<T, tn::shape<24, 24>>{}, 21);
+    check(tn::tensor<T, tn::shape<8, 8>>{}, 22);
+    check(tn::tensor<T, tn::shape<7>>{}, 23);
+    check(tn::tensor<T, tn::shape<3, 13>>{}, 24);
+}

@@ -11,6 +11,7 @@
 
 #include "typenet/expr/correlate_channels.hpp"
 #include "typenet/expr/fast_channel_kernels.hpp"
+#include "typenet/expr/fast_kernels.hpp"
 #include "typenet/expr/linalg.hpp"
 #include "typenet/expr/rot180.hpp"
 #include "typenet/expr/sum.hpp"

@@ -140,12 +140,30 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(padded_rot180_correlate_matches_generic, T, types)
     compare_both_ops<T, void>(e2);
 }
 
-BOOST_AUTO_TEST_CASE_TEMPLATE(transposed_matvec_matches_generic, T, types) {
-    tn::tensor<T, tn::shape<10, 84>> w;
-    tn::tensor<T, tn::shape<10>> g;
-    randomize(w, 9);
-    randomize(g, 10);
-    compare_both_ops<T, void>(tn::matvec(tn::transpose(w), g));
+namespace {
+/// y (=|+=) W x and dx (=|+=) Wᵀ g through the fast kernels and the generic loop, for an R×C W.
+template<class T, std::size_t R, std::size_t C>
+void check_dense_kernels(unsigned seed) {
+    tn::tensor<T, tn::shape<R, C>> w;
+    tn::tensor<T, tn::shape<C>> x;
+    tn::tensor<T, tn::shape<R>> g;
+    randomize(w, seed);
+    randomize(x, seed + 1);
+    randomize(g, seed + 2);
+    BOOST_TEST_CONTEXT("W " << R << "x" << C) {
+        compare_both_ops<T, void>(tn::matvec(w.view(), x.view()));
+        compare_both_ops<T, void>(tn::matvec(tn::transpose(w.view()), g.view()));
+    }
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(dense_kernels_match_generic, T, types) {
+    // LeNet-5's three dense layers, and sizes that leave a partial SIMD pack and row block.
+    check_dense_kernels<T, 120, 256>(30);
+    check_dense_kernels<T, 84, 120>(33);
+    check_dense_kernels<T, 10, 84>(36);
+    check_dense_kernels<T, 7, 13>(39);
+    check_dense_kernels<T, 1, 1>(42);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(sum_of_a_view_matches_a_plain_loop, T, types) {

@@ -28,6 +28,7 @@
 #include "typenet/expr/linalg.hpp"
 #include "typenet/expr/rot180.hpp"
 #include "typenet/expr/zero_pad.hpp"
+#include "typenet/simd/blocking.hpp"
 #include "typenet/simd/pack.hpp"
 #include "typenet/tensor/tensor_view.hpp"
 
@@ -39,25 +40,12 @@ namespace typenet {
 
 namespace detail::channel_kernels {
 
-/// Accumulator registers a block may use, leaving room for the operands.
-inline constexpr std::size_t accumulator_budget = simd::registers * 3 / 4;
-
-/// Splits n into the fewest blocks of at most `most`, all as even as possible: the block size.
-constexpr std::size_t even_block(std::size_t n, std::size_t most) {
-    const std::size_t blocks = (n + most - 1) / most;
-    return (n + blocks - 1) / blocks;
-}
-
-/// Calls f.template operator()<Size>(start) for consecutive blocks of `Block` covering [0, N),
-/// the last one `N % Block` long when Block does not divide N.
-template<std::size_t N, std::size_t Block, class F>
-inline void for_blocks(F&& f) {
-    constexpr std::size_t full = N / Block * Block;
-    for (std::size_t s = 0; s < full; s += Block)
-        f.template operator()<Block>(s);
-    if constexpr (full < N)
-        f.template operator()<N - full>(full);
-}
+using simd::accumulator_budget;
+using simd::even_block;
+using simd::for_blocks;
+using simd::last_lanes;
+using simd::load_in_block;
+using simd::packs_for;
 
 /// The plane geometry of a multi-channel correlation: C input planes of H×W, kernels KH×KW,
 /// F output planes of OH×OW.
@@ -74,23 +62,6 @@ struct geometry {
     static constexpr std::size_t OH = H - KH + 1, OW = W - KW + 1;
     static constexpr std::size_t positions = (OH - 1) * W + OW;
 };
-
-/// Packs of T covering n positions, and the lanes in the last one.
-template<class T>
-constexpr std::size_t packs_for(std::size_t n) {
-    return (n + simd::width<T> - 1) / simd::width<T>;
-}
-template<class T>
-constexpr std::size_t last_lanes(std::size_t n) {
-    return n - (packs_for<T>(n) - 1) * simd::width<T>;
-}
-
-/// Pack v of VB starting at `p`: the last of the range is Tail lanes wide (masked).
-template<std::size_t VB, std::size_t Tail, class T>
-inline simd::pack<T> load_in_block(const T* p, std::size_t v) {
-    constexpr std::size_t L = simd::width<T>;
-    return Tail < L && v + 1 == VB ? simd::load<Tail>(p) : simd::load<L>(p);
-}
 
 /// out[i][j] (=|+=) wide[p - p0] for the real outputs (j < OW) among flat positions
 /// [p0, p0 + count), row segment by row segment.

@@ -17,6 +17,8 @@
 #include "typenet/expr/rot180.hpp"
 #include "typenet/expr/sum.hpp"
 #include "typenet/expr/zero_pad.hpp"
+#include "typenet/simd/blocking.hpp"
+#include "typenet/simd/pack.hpp"
 #include "typenet/tensor/tensor_view.hpp"
 
 #include <cstddef>
@@ -210,8 +212,87 @@ struct evaluator<matvec_expr<tensor_view<TW, SW>, tensor_view<TX, SX>>> {
     }
 };
 
+namespace detail {
+/// The dense kernels' SIMD paths run on one floating type throughout.
+template<class TD, class... TS>
+inline constexpr bool same_float_v = std::is_floating_point_v<TD> &&
+                                     (std::is_same_v<std::remove_const_t<TS>, TD> && ...);
+
+/// RB rows of d (=|+=) W x, from row r0: RB independent dot products side by side, so the adds
+/// of one row do not wait on each other (one row alone is a chain of dependent FMAs), each pack
+/// of x loaded once for the RB rows.
+template<std::size_t RB, std::size_t Cols, class Op, class T>
+inline void matvec_rows(T* d, const T* w, const T* x, std::size_t r0) {
+    using P = simd::pack<T>;
+    constexpr std::size_t L = simd::width<T>;
+    constexpr std::size_t packs = simd::packs_for<T>(Cols), tail = simd::last_lanes<T>(Cols);
+    P acc[RB] = {};
+    for (std::size_t v = 0; v < packs; ++v) {
+        const P xv = simd::load_in_block<packs, tail>(x + v * L, v);
+#pragma GCC unroll 16
+        for (std::size_t r = 0; r < RB; ++r)
+            acc[r] += simd::load_in_block<packs, tail>(w + (r0 + r) * Cols + v * L, v) * xv;
+    }
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < RB; ++r)
+        store<Op>(d[r0 + r], simd::reduce_add<T>(acc[r]));
+}
+
+/// CB packs of d[c] (=|+=) sum_r W[r][c] g[r] from column pack c0: the block of d stays in
+/// registers while the rows of W stream past, each weighted by a broadcast g[r].
+template<std::size_t CB, std::size_t Tail, std::size_t Rows, std::size_t Cols, class Op, class T>
+inline void transposed_matvec_columns(T* d, const T* w, const T* g, std::size_t c0) {
+    using P = simd::pack<T>;
+    constexpr std::size_t L = simd::width<T>;
+    P acc[CB];
+#pragma GCC unroll 32
+    for (std::size_t v = 0; v < CB; ++v)
+        acc[v] = std::is_same_v<Op, add_assign_op>
+                     ? simd::load_in_block<CB, Tail>(d + (c0 + v) * L, v)
+                     : P{};
+    for (std::size_t r = 0; r < Rows; ++r) {
+        const P gr = simd::broadcast<T>(g[r]);
+#pragma GCC unroll 32
+        for (std::size_t v = 0; v < CB; ++v)
+            acc[v] += simd::load_in_block<CB, Tail>(w + r * Cols + (c0 + v) * L, v) * gr;
+    }
+#pragma GCC unroll 32
+    for (std::size_t v = 0; v < CB; ++v) {
+        if (Tail < L && v + 1 == CB)
+            simd::store<Tail>(d + (c0 + v) * L, acc[v]);
+        else
+            simd::store<L>(d + (c0 + v) * L, acc[v]);
+    }
+}
+} // namespace detail
+
+/// dst (=|+=) matvec(W, x) for a plain matrix and vector (the dense forward y = b; y += W x,
+/// §7), in blocks of rows.
+template<class TD, class SD, class TW, class SW, class TX, class SX, class Op>
+requires detail::accumulating_op_v<Op>
+struct assignment<tensor_view<TD, SD>, matvec_expr<tensor_view<TW, SW>, tensor_view<TX, SX>>, Op> {
+    using src_t = matvec_expr<tensor_view<TW, SW>, tensor_view<TX, SX>>;
+    static constexpr void run(const tensor_view<TD, SD>& dst, const src_t& src, Op op) {
+        static_assert(std::is_same_v<SD, typename src_t::shape_type>,
+                      "typenet: assignment needs the expression's shape to equal the tensor's");
+        if constexpr (detail::same_float_v<TD, TW, TX>) {
+            if (!std::is_constant_evaluated()) {
+                constexpr std::size_t rows = dim_v<SW, 0>, cols = dim_v<SW, 1>;
+                constexpr std::size_t rb = simd::even_block(rows, 8);
+                simd::for_blocks<rows, rb>([&]<std::size_t RB>(std::size_t r0) {
+                    detail::matvec_rows<RB, cols, Op>(dst.data(), src.matrix.data(),
+                                                      src.vector.data(), r0);
+                });
+                return;
+            }
+        }
+        generic_assignment<tensor_view<TD, SD>, src_t, Op>::run(dst, src, op);
+    }
+};
+
 /// dst (=|+=) matvec(transpose(W), g): the dense input gradient (§7), as a sum of W's rows
-/// weighted by g, so W is read row by row instead of down its columns.
+/// weighted by g, so W is read row by row instead of down its columns; for floats, a block of
+/// dst stays in registers while W's rows stream past.
 template<class TD, class SD, class TW, class SW, class TG, class SG, class Op>
 requires detail::accumulating_op_v<Op>
 struct assignment<tensor_view<TD, SD>,
@@ -221,11 +302,26 @@ struct assignment<tensor_view<TD, SD>,
         static_assert(std::is_same_v<SD, typename src_t::shape_type>,
                       "typenet: assignment needs the expression's shape to equal the tensor's");
         constexpr std::size_t rows = dim_v<SW, 0>, cols = dim_v<SW, 1>;
-        if constexpr (std::is_same_v<Op, assign_op>)
-            detail::zero(dst);
         const auto* w = src.matrix.input.data();
         const auto* g = src.vector.data();
         TD* d = dst.data();
+        if constexpr (detail::same_float_v<TD, TW, TG>) {
+            if (!std::is_constant_evaluated()) {
+                constexpr std::size_t L = simd::width<TD>;
+                constexpr std::size_t packs = simd::packs_for<TD>(cols);
+                constexpr std::size_t tail = simd::last_lanes<TD>(cols);
+                constexpr std::size_t cb = simd::even_block(packs, simd::accumulator_budget);
+                simd::for_blocks<packs, cb>([&]<std::size_t CB>(std::size_t v0) {
+                    if (v0 + CB == packs) // the block holding the last, partial pack
+                        detail::transposed_matvec_columns<CB, tail, rows, cols, Op>(d, w, g, v0);
+                    else
+                        detail::transposed_matvec_columns<CB, L, rows, cols, Op>(d, w, g, v0);
+                });
+                return;
+            }
+        }
+        if constexpr (std::is_same_v<Op, assign_op>)
+            detail::zero(dst);
         for (std::size_t r = 0; r < rows; ++r) {
             const TD gr = g[r];
             const auto* wrow = w + r * cols;

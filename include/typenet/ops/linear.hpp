@@ -23,7 +23,8 @@ struct linear {
     template<class T>
     static void forward(tensor_view<const T, In> x, tensor_view<const T, weight_shape> W,
                         tensor_view<const T, bias_shape> b, tensor_view<T, output_shape> y) {
-        y = matvec(W, reshape<flat_shape>(x)) + b;
+        y = b;
+        y += matvec(W, reshape<flat_shape>(x));
     }
 
     template<class T>

@@ -182,7 +182,12 @@ public:
         for (int attempt = 0; attempt < 16 && !file_; ++attempt) {
             char suffix[32];
             std::snprintf(suffix, sizeof suffix, ".tmp-%08x", static_cast<unsigned>(rd()));
-            temp_ = target_.parent_path() / ("." + target_.filename().string() + suffix);
+            // Appended piece by piece: g++ 12 at -O3 gives a false -Wrestrict on
+            // "literal" + std::string&& (GCC bug 105329).
+            std::string name = ".";
+            name += target_.filename().string();
+            name += suffix;
+            temp_ = target_.parent_path() / name;
             errno = 0;
             file_ = std::fopen(temp_.c_str(), "wbx"); // x: never reuse an existing file
             if (!file_ && errno != EEXIST)
@@ -283,10 +288,16 @@ void write_safetensors(const std::filesystem::path& path, const std::string& sig
         text += ":{\"dtype\":\"";
         text += safetensors_dtype<T>();
         text += "\",\"shape\":[";
-        for (std::size_t i = 0; i < t.dims.size(); ++i)
-            text += (i ? "," : "") + std::to_string(t.dims[i]);
-        text +=
-            "],\"data_offsets\":[" + std::to_string(at) + "," + std::to_string(at + bytes) + "]}";
+        for (std::size_t i = 0; i < t.dims.size(); ++i) { // appended piece by piece, as above
+            if (i)
+                text += ',';
+            text += std::to_string(t.dims[i]);
+        }
+        text += "],\"data_offsets\":[";
+        text += std::to_string(at);
+        text += ',';
+        text += std::to_string(at + bytes);
+        text += "]}";
         at += bytes;
     }
     text += '}';

@@ -12,32 +12,23 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
-#include <random>
 #include <type_traits>
+
+#include "../support/check.hpp"
 
 namespace tn = typenet;
 namespace ck = typenet::detail::channel_kernels;
 
 namespace {
 
-template<class T, class S>
-void randomize(tn::tensor<T, S>& t, unsigned seed) {
-    std::mt19937 g(seed);
-    std::uniform_real_distribution<double> u(-1.0, 1.0);
-    for (auto& v : t)
-        v = static_cast<T>(u(g));
-}
-
 /// Sums of `terms` products of numbers in [-1, 1], in two different orders: each order's rounding
 /// error grows with the number of terms (worst case terms · epsilon · sum |products|).
 template<class T, class S>
 void check_close(const tn::tensor<T, S>& fast, const tn::tensor<T, S>& generic, const char* what,
                  std::size_t terms) {
-    const double tol = (std::is_same_v<T, float> ? 2e-7 : 1e-15) * static_cast<double>(terms);
-    for (std::size_t k = 0; k < S::size; ++k)
-        BOOST_TEST(std::abs(double(fast[k]) - double(generic[k])) <=
-                       tol * (1.0 + std::abs(double(generic[k]))),
-                   what << " element " << k << ": fast " << fast[k] << " generic " << generic[k]);
+    tn::test::check_close(fast, generic,
+                          (std::is_same_v<T, float> ? 2e-7 : 1e-15) * static_cast<double>(terms),
+                          what);
 }
 
 template<class E, class Op>
@@ -56,7 +47,7 @@ void compare(const E& expr, unsigned seed, std::size_t terms) {
                       fast_path_selected<E, tn::add_assign_op>(),
                   "the fast kernel must be selected for this pattern");
     tn::tensor<T, S> fast, generic;
-    randomize(fast, seed);
+    tn::test::fill_uniform(fast, seed);
     generic = fast.view();
     tn::assignment<tn::tensor_view<T, S>, E, tn::add_assign_op>::run(fast.view(), expr, {});
     tn::generic_assignment<tn::tensor_view<T, S>, E, tn::add_assign_op>::run(generic.view(), expr,
@@ -75,9 +66,9 @@ void check_conv_shapes(unsigned seed) {
     tn::tensor<T, tn::shape<C, H, W>> x;
     tn::tensor<T, tn::shape<F, C, KH, KW>> K;
     tn::tensor<T, tn::shape<F, OH, OW>> dz;
-    randomize(x, seed);
-    randomize(K, seed + 1);
-    randomize(dz, seed + 2);
+    tn::test::fill_uniform(x, seed);
+    tn::test::fill_uniform(K, seed + 1);
+    tn::test::fill_uniform(dz, seed + 2);
     BOOST_TEST_CONTEXT("F=" << F << " C=" << C << " " << H << "x" << W << " kernel " << KH << "x"
                             << KW) {
         compare<T>(tn::correlate_channels(x.view(), K.view()), seed + 3, C * KH * KW);

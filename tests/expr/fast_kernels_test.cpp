@@ -9,27 +9,17 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
-#include <random>
+
+#include "../support/check.hpp"
 
 namespace tn = typenet;
 
 namespace {
 
 template<class T, class S>
-void randomize(tn::tensor<T, S>& t, unsigned seed) {
-    std::mt19937 g(seed);
-    std::uniform_real_distribution<double> u(-1.0, 1.0);
-    for (auto& v : t)
-        v = static_cast<T>(u(g));
-}
-
-template<class T, class S>
 void check_close(const tn::tensor<T, S>& fast, const tn::tensor<T, S>& generic) {
-    const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
-    for (std::size_t k = 0; k < S::size; ++k)
-        BOOST_TEST(std::abs(double(fast[k]) - double(generic[k])) <=
-                       tol * (1.0 + std::abs(double(generic[k]))),
-                   "element " << k << ": fast " << fast[k] << " generic " << generic[k]);
+    tn::test::check_close(fast, generic, std::is_same_v<T, float> ? 1e-5 : 1e-12,
+                          "fast vs generic");
 }
 
 /// Runs `dst op= expr` through `assignment` (fast if specialised) and `generic_assignment`,
@@ -37,7 +27,7 @@ void check_close(const tn::tensor<T, S>& fast, const tn::tensor<T, S>& generic) 
 template<class T, class S, class E, class Op>
 void compare(const E& expr, Op op, unsigned seed) {
     tn::tensor<T, S> fast, generic;
-    randomize(fast, seed);
+    tn::test::fill_uniform(fast, seed);
     generic = fast.view();
     tn::assignment<tn::tensor_view<T, S>, E, Op>::run(fast.view(), expr, op);
     tn::generic_assignment<tn::tensor_view<T, S>, E, Op>::run(generic.view(), expr, op);
@@ -59,8 +49,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(correlate_wide_output_matches_generic, T, types) {
     // conv forward on a 28x28 plane with a 5x5 kernel: the wide-row kernel applies.
     tn::tensor<T, tn::shape<28, 28>> x;
     tn::tensor<T, tn::shape<5, 5>> k;
-    randomize(x, 1);
-    randomize(k, 2);
+    tn::test::fill_uniform(x, 1);
+    tn::test::fill_uniform(k, 2);
     const auto e = tn::correlate(x, k);
     static_assert(
         !std::is_base_of_v<tn::generic_assignment<tn::tensor_view<T, tn::shape<24, 24>>,
@@ -76,8 +66,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(correlate_narrow_output_matches_generic, T, types)
     // take the split-accumulator kernel.
     tn::tensor<T, tn::shape<28, 28>> x;
     tn::tensor<T, tn::shape<24, 24>> dz;
-    randomize(x, 3);
-    randomize(dz, 4);
+    tn::test::fill_uniform(x, 3);
+    tn::test::fill_uniform(dz, 4);
     const auto e = tn::correlate(x, dz);
     static_assert(
         !std::is_base_of_v<tn::generic_assignment<tn::tensor_view<T, tn::shape<5, 5>>,
@@ -89,12 +79,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(correlate_narrow_output_matches_generic, T, types)
 
     tn::tensor<T, tn::shape<12, 12>> x2;
     tn::tensor<T, tn::shape<8, 8>> dz2;
-    randomize(x2, 13);
-    randomize(dz2, 14);
+    tn::test::fill_uniform(x2, 13);
+    tn::test::fill_uniform(dz2, 14);
     compare_both_ops<T, void>(tn::correlate(x2, dz2));
     // and a conv forward with 8-wide output rows (conv2: 12x12 ⊗ 5x5)
     tn::tensor<T, tn::shape<5, 5>> k2;
-    randomize(k2, 15);
+    tn::test::fill_uniform(k2, 15);
     compare_both_ops<T, void>(tn::correlate(x2, k2));
 }
 
@@ -104,9 +94,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(matvec_evaluator_matches_a_plain_loop, T, types) {
     tn::tensor<T, tn::shape<120, 256>> w;
     tn::tensor<T, tn::shape<256>> x;
     tn::tensor<T, tn::shape<120>> b, y;
-    randomize(w, 16);
-    randomize(x, 17);
-    randomize(b, 18);
+    tn::test::fill_uniform(w, 16);
+    tn::test::fill_uniform(x, 17);
+    tn::test::fill_uniform(b, 18);
     y = tn::matvec(w, x) + b;
     for (std::size_t r = 0; r < 120; ++r) {
         double expected = double(b[r]);
@@ -122,14 +112,14 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(padded_rot180_correlate_matches_generic, T, types)
     // conv input gradient: zero_pad<4,4>(dz 8x8) ⊗ rot180(K 5x5) -> 12x12, non-square too.
     tn::tensor<T, tn::shape<8, 8>> dz;
     tn::tensor<T, tn::shape<5, 5>> k;
-    randomize(dz, 5);
-    randomize(k, 6);
+    tn::test::fill_uniform(dz, 5);
+    tn::test::fill_uniform(k, 6);
     compare_both_ops<T, void>(tn::correlate(tn::zero_pad<4, 4>(dz), tn::rot180(k)));
 
     tn::tensor<T, tn::shape<4, 7>> dz2;
     tn::tensor<T, tn::shape<3, 2>> k2;
-    randomize(dz2, 7);
-    randomize(k2, 8);
+    tn::test::fill_uniform(dz2, 7);
+    tn::test::fill_uniform(k2, 8);
     const auto e2 = tn::correlate(tn::zero_pad<2, 1>(dz2), tn::rot180(k2));
     static_assert(
         !std::is_base_of_v<tn::generic_assignment<tn::tensor_view<T, tn::shape<6, 8>>,
@@ -147,9 +137,9 @@ void check_dense_kernels(unsigned seed) {
     tn::tensor<T, tn::shape<R, C>> w;
     tn::tensor<T, tn::shape<C>> x;
     tn::tensor<T, tn::shape<R>> g;
-    randomize(w, seed);
-    randomize(x, seed + 1);
-    randomize(g, seed + 2);
+    tn::test::fill_uniform(w, seed);
+    tn::test::fill_uniform(x, seed + 1);
+    tn::test::fill_uniform(g, seed + 2);
     BOOST_TEST_CONTEXT("W " << R << "x" << C) {
         compare_both_ops<T, void>(tn::matvec(w.view(), x.view()));
         compare_both_ops<T, void>(tn::matvec(tn::transpose(w.view()), g.view()));
@@ -170,7 +160,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(sum_of_a_view_matches_a_plain_loop, T, types) {
     // The conv bias gradient's sums: 24x24 (conv1), 8x8 (conv2), and sizes below and between
     // multiples of the partial-sum count.
     const auto check = [](auto& t, unsigned seed) {
-        randomize(t, seed);
+        tn::test::fill_uniform(t, seed);
         double expected = 0;
         for (const auto v : t)
             expected += static_cast<double>(v);

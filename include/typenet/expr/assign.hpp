@@ -36,6 +36,13 @@ struct sub_assign_op {
     }
 };
 
+namespace detail {
+/// The fast kernels implement `=` and `+=`; `-=` keeps the generic loop.
+template<class Op>
+inline constexpr bool accumulating_op_v =
+    std::is_same_v<Op, add_assign_op> || std::is_same_v<Op, assign_op>;
+} // namespace detail
+
 /// The generic assignment: evaluate every coefficient of `src` into `dst`. Always available
 /// under this name, so tests can compare a fast kernel with it.
 template<class Dst, class Src, class Op>

@@ -93,7 +93,7 @@ inline void correlate_block(T* d, const T* a, const KV& kv, std::size_t f0, std:
     constexpr std::size_t count = (VB - 1) * L + Tail;
     P acc[FB][VB] = {};
     for (std::size_t c = 0; c < G::C; ++c)
-        for (std::size_t m = 0; m < G::KH; ++m) {
+        for (std::size_t m = 0; m < G::KH; ++m)
             for (std::size_t n = 0; n < G::KW; ++n) {
                 const T* src = a + c * G::H * G::W + m * G::W + n + p0;
                 P x[VB];
@@ -108,7 +108,6 @@ inline void correlate_block(T* d, const T* a, const KV& kv, std::size_t f0, std:
                         acc[f][v] += x[v] * w;
                 }
             }
-        }
     // Every accumulator leaves its register in one unrolled sweep; a loop over f with a runtime
     // index into acc would force the whole block to live in memory.
     alignas(64) T wide[FB][VB * L];
@@ -453,13 +452,10 @@ template<class KernelShape, std::size_t PH, std::size_t PW>
 inline constexpr bool full_padding_v =
     PH + 1 == dim_v<KernelShape, 2>&& PW + 1 == dim_v<KernelShape, 3>;
 
-/// The fast kernels run on plain arrays of one floating type; other element types keep the
-/// generic loop.
+/// The fast kernels implement = and += on plain arrays of one floating type.
 template<class Op, class TD, class... TS>
-inline constexpr bool
-    plain_float_v = (std::is_same_v<Op, assign_op> ||
-                     std::is_same_v<Op, add_assign_op>)&&std::is_floating_point_v<TD> &&
-                    (std::is_same_v<std::remove_const_t<TS>, TD> && ...);
+inline constexpr bool plain_float_v =
+    typenet::detail::accumulating_op_v<Op>&& simd::packable_v<TD, TS...>;
 
 /// The input gradient's pattern: plain float operands, and the padding the kernel size minus
 /// one. (One named condition: clang-format 14 mangles a requires-clause with several.)

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #if defined(__AVX__)
@@ -33,6 +34,12 @@ struct pack_type {
 
 template<class T>
 using pack = typename detail::pack_type<T>::type;
+
+/// Whether pack kernels can run on these element types: one floating type throughout (the
+/// operands may be const); other element types keep the generic loops.
+template<class TD, class... TS>
+inline constexpr bool packable_v = std::is_floating_point_v<TD> &&
+                                   (std::is_same_v<std::remove_const_t<TS>, TD> && ...);
 
 /// Lanes in a pack of T.
 template<class T>

@@ -8,7 +8,6 @@
 #include "typenet/tensor/tensor_view.hpp"
 
 #include <cstddef>
-#include <utility>
 
 namespace typenet::ops {
 
@@ -33,14 +32,6 @@ struct maxpool2d {
             arg = greater ? k : arg;
         }
         return arg;
-    }
-
-    /// Row and column (within the plane) of the first maximum of window (i, j) of channel c.
-    template<class T>
-    static std::pair<std::size_t, std::size_t> arg_max(tensor_view<const T, In> x, std::size_t c,
-                                                       std::size_t i, std::size_t j) {
-        const std::size_t k = first_max(x.data() + c * H * W, i, j);
-        return {i * P + k / P, j * P + k % P};
     }
 
     /// y(c, i, j) = the window's maximum, computed as the same scan, one output row at a time

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
 #include <span>
 #include <string>
 #include <tuple>
@@ -174,4 +175,19 @@ BOOST_AUTO_TEST_CASE(decayed_moments_flush_to_zero_not_to_subnormals) {
             BOOST_TEST(std::isfinite(p[i]));
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(a_nan_gradient_reaches_the_parameters_as_in_torch) {
+    // The subnormal flush must not turn a NaN moment into 0: torch's Adam propagates the NaN to
+    // the parameter, and the trainer's divergence check relies on seeing it. 19 parameters:
+    // packs and a tail.
+    constexpr std::size_t n = 19;
+    tn::adam<float, n> opt({.lr = 1e-3});
+    std::array<float, n> p{}, g{};
+    g.fill(0.5f);
+    g[3] = std::numeric_limits<float>::quiet_NaN();
+    g[n - 1] = std::numeric_limits<float>::quiet_NaN();
+    opt.step(p, g);
+    for (std::size_t i = 0; i < n; ++i)
+        BOOST_TEST(std::isnan(p[i]) == (i == 3 || i == n - 1), "[" << i << "] = " << p[i]);
 }

@@ -112,8 +112,8 @@ public:
             const T g = decay ? gr[i] + wd * p[i] : gr[i];
             T mi = b1 * m[i] + a1 * g;
             T vi = b2 * v[i] + a2 * g * g; // addcmul_: (value * t1) * t2
-            m[i] = mi = (mi >= tiny || mi <= -tiny) ? mi : T{};
-            v[i] = vi = vi >= tiny ? vi : T{};
+            m[i] = mi = (mi < tiny && mi > -tiny) ? T{} : mi;
+            v[i] = vi = (vi < tiny && vi > -tiny) ? T{} : vi;
             const T denom = std::sqrt(vi) / bc2_sqrt + eps;
             p[i] = p[i] - step_size * (mi / denom);
         }
@@ -142,11 +142,12 @@ public:
     }
 
 private:
-    /// x where |x| >= tiny, else 0 (lane-wise, branch-free).
+    /// 0 where -tiny < x < tiny, else x (lane-wise, branch-free). Written as "flush the small"
+    /// rather than "keep the large" so that a NaN moment stays NaN, as in torch.
     static simd::pack<T> flush_tiny(simd::pack<T> x, T tiny) {
-        const auto keep = (x >= tiny) | (x <= -tiny); // lanes of all ones or all zeros
-        using bits = decltype(keep);
-        return reinterpret_cast<simd::pack<T>>(reinterpret_cast<bits>(x) & keep);
+        const auto small = (x < tiny) & (x > -tiny); // lanes of all ones or all zeros
+        using bits = decltype(small);
+        return reinterpret_cast<simd::pack<T>>(reinterpret_cast<bits>(x) & ~small);
     }
 
     adam_options options_;

@@ -152,6 +152,28 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(vector_body_and_tail_follow_the_formula, T, value_
     }
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(grad_scale_is_the_same_as_a_scaled_gradient, T, value_types) {
+    // step(p, g, s) must equal step(p, s * g) bit for bit (packs and a tail; weight decay on, so
+    // the scale applies to the gradient and not to the decay term).
+    constexpr std::size_t n = 37;
+    const tn::adam_options o{.lr = 0.01, .weight_decay = 0.1};
+    tn::adam<T, n> scaled(o), plain(o);
+    std::array<T, n> p{}, q{};
+    for (std::size_t i = 0; i < n; ++i)
+        p[i] = q[i] = static_cast<T>(0.1 * static_cast<double>(i) - 1.7);
+    const T scale = T(1) / T(3);
+    for (int s = 1; s <= 3; ++s) {
+        std::array<T, n> g{}, gs{};
+        for (std::size_t i = 0; i < n; ++i) {
+            g[i] = static_cast<T>(std::cos(0.3 * static_cast<double>(i + s)));
+            gs[i] = g[i] * scale;
+        }
+        scaled.step(p, g, scale);
+        plain.step(q, gs);
+        BOOST_TEST(p == q, boost::test_tools::per_element());
+    }
+}
+
 BOOST_AUTO_TEST_CASE(decayed_moments_flush_to_zero_not_to_subnormals) {
     // One gradient of 1, then zeros: m = 0.1 * 0.9^k passes below FLT_MIN after about 810 steps.
     // With the default eps it must become exactly 0 (subnormals cost a microcode assist per

@@ -104,6 +104,29 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(matches_pytorch, T, value_types) {
                          nesterov, "nesterov");
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(grad_scale_is_the_same_as_a_scaled_gradient, T, value_types) {
+    // step(p, g, s) equals step(p, s * g) bit for bit, with and without momentum (weight decay
+    // on, so the scale applies to the gradient and not to the decay term).
+    for (const double momentum : {0.0, 0.9}) {
+        const tn::sgd_options o{.lr = 0.1, .momentum = momentum, .weight_decay = 0.01};
+        tn::sgd<T, 5> scaled(o), plain(o);
+        std::array<T, 5> p{}, q{};
+        for (std::size_t i = 0; i < 5; ++i)
+            p[i] = q[i] = static_cast<T>(p0[i]);
+        const T scale = T(1) / T(3);
+        for (std::size_t s = 0; s < 3; ++s) {
+            std::array<T, 5> g{}, gs{};
+            for (std::size_t i = 0; i < 5; ++i) {
+                g[i] = static_cast<T>(grads[s][i]);
+                gs[i] = g[i] * scale;
+            }
+            scaled.step(p, g, scale);
+            plain.step(q, gs);
+            BOOST_TEST(p == q, boost::test_tools::per_element());
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(reset_and_learning_rate_changes) {
     tn::sgd<double, 2> opt({.lr = 0.1, .momentum = 0.5});
     std::array<double, 2> p{1.0, 2.0};

@@ -97,6 +97,23 @@ BOOST_AUTO_TEST_CASE(fixed_thread_count_is_bit_identical) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(accumulate_overwrites_the_buffer) {
+    // The first worker adds straight into the caller's buffer: whatever it held before (here
+    // NaN) must not leak into the result, also when a worker gets no sample (batch 1, 2 threads).
+    const data d(5);
+    for (std::size_t threads : {1u, 2u})
+        for (std::size_t n : {1u, 5u}) {
+            const auto expected = d.run(threads, n);
+            tn::data_parallel<net, in> workers(threads);
+            std::vector<float> grad(P, std::nanf(""));
+            workers.accumulate(d.params(), n, d.sampler(), grad);
+            BOOST_TEST(grad == expected.second, boost::test_tools::per_element());
+            // And a second batch on the same workers does not see the first one.
+            workers.accumulate(d.params(), n, d.sampler(), grad);
+            BOOST_TEST(grad == expected.second, boost::test_tools::per_element());
+        }
+}
+
 BOOST_AUTO_TEST_CASE(bad_label_throws_from_accumulate) {
     data d(8);
     d.labels[5] = 10; // out of range for 10 classes

@@ -54,13 +54,21 @@ public:
     }
     T forward_backward(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
                        std::size_t label) {
-        return pass<true>(params, x, label);
+        return pass<true>(params, x, label, gradients_.data());
     }
     /// The same when nobody reads dL/dx (training): input_gradient() is then unspecified, and
     /// a first conv layer skips its input-gradient correlation.
     T forward_backward(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
                        std::size_t label, skip_input_gradient_t) {
-        return pass<false>(params, x, label);
+        return pass<false>(params, x, label, gradients_.data());
+    }
+    /// The same, but ADDS dL/dparams to `grad` instead of gradients(): a caller that owns the
+    /// batch's gradient (data_parallel's first worker) accumulates into it directly and saves a
+    /// copy of the whole parameter block per batch.
+    T forward_backward(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
+                       std::size_t label, std::span<T, parameter_count> grad,
+                       skip_input_gradient_t) {
+        return pass<false>(params, x, label, grad.data());
     }
 
     const output_type& output() const { return boost::hana::at_c<net::body_count>(acts_); }
@@ -81,7 +89,7 @@ public:
 private:
     template<bool InputGradient>
     T pass(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
-           std::size_t label) {
+           std::size_t label, T* grad) {
         // An invalid network has reported its first failed rule already (one error, not two).
         if constexpr (net::valid)
             static_assert(has_loss<Net>{},
@@ -95,7 +103,7 @@ private:
             auto& dlogits = boost::hana::at_c<net::body_count>(grads_);
             const T l = loss::template op<logits_shape>::forward_backward(
                 std::as_const(output()).view(), label, dlogits.view());
-            net::template backward<InputGradient>(params.data(), acts_, grads_, gradients_.data());
+            net::template backward<InputGradient>(params.data(), acts_, grads_, grad);
             return l;
         } else {
             return T{};

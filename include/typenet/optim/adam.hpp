@@ -64,8 +64,10 @@ public:
                                         std::to_string(options.weight_decay));
     }
 
-    /// One update of `params` from `grads` (both N long; std::invalid_argument otherwise).
-    void step(std::span<T> params, std::span<const T> grads) {
+    /// One update of `params` from the gradient `grad_scale * grads` (both N long;
+    /// std::invalid_argument otherwise). grad_scale = 1/B turns a batch's summed gradient into
+    /// torch's mean-loss gradient without a separate pass over the block.
+    void step(std::span<T> params, std::span<const T> grads, T grad_scale = T{1}) {
         if (params.size() != N || grads.size() != N)
             throw std::invalid_argument("typenet::adam::step: " + std::to_string(params.size()) +
                                         " parameters and " + std::to_string(grads.size()) +
@@ -98,7 +100,8 @@ public:
         for (std::size_t i = 0; i < full; i += L) {
             using P = simd::pack<T>;
             const P pi = simd::load<L>(p + i);
-            const P g = decay ? simd::load<L>(gr + i) + wd * pi : simd::load<L>(gr + i);
+            const P gs = simd::load<L>(gr + i) * grad_scale;
+            const P g = decay ? gs + wd * pi : gs;
             P mi = b1 * simd::load<L>(m + i) + a1 * g;
             P vi = b2 * simd::load<L>(v + i) + a2 * g * g;
             mi = flush_tiny(mi, tiny);
@@ -109,7 +112,8 @@ public:
             simd::store<L>(p + i, pi - step_size * (mi / denom));
         }
         for (std::size_t i = full; i < N; ++i) { // the tail, the same formula lane by lane
-            const T g = decay ? gr[i] + wd * p[i] : gr[i];
+            const T gs = gr[i] * grad_scale;
+            const T g = decay ? gs + wd * p[i] : gs;
             T mi = b1 * m[i] + a1 * g;
             T vi = b2 * v[i] + a2 * g * g; // addcmul_: (value * t1) * t2
             m[i] = mi = (mi < tiny && mi > -tiny) ? T{} : mi;

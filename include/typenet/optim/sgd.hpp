@@ -59,8 +59,9 @@ public:
                 "typenet::sgd: nesterov momentum requires a momentum and zero dampening");
     }
 
-    /// One update of `params` from `grads` (both N long; std::invalid_argument otherwise).
-    void step(std::span<T> params, std::span<const T> grads) {
+    /// One update of `params` from the gradient `grad_scale * grads` (both N long;
+    /// std::invalid_argument otherwise); grad_scale = 1/B gives a summed batch gradient's mean.
+    void step(std::span<T> params, std::span<const T> grads, T grad_scale = T{1}) {
         check_sizes(params.size(), grads.size());
         const T lr = static_cast<T>(options_.lr);
         const T wd = static_cast<T>(options_.weight_decay);
@@ -69,13 +70,15 @@ public:
         const bool decay = options_.weight_decay != 0.0;
         if (options_.momentum == 0.0) {
             for (std::size_t i = 0; i < N; ++i) {
-                const T g = decay ? grads[i] + wd * params[i] : grads[i];
+                const T gs = grads[i] * grad_scale;
+                const T g = decay ? gs + wd * params[i] : gs;
                 params[i] = params[i] - lr * g;
             }
         } else {
             T* b = buffer_.data();
             for (std::size_t i = 0; i < N; ++i) {
-                T g = decay ? grads[i] + wd * params[i] : grads[i];
+                const T gs = grads[i] * grad_scale;
+                T g = decay ? gs + wd * params[i] : gs;
                 b[i] = steps_ == 0 ? g : mom * b[i] + keep * g;
                 g = options_.nesterov ? g + mom * b[i] : b[i];
                 params[i] = params[i] - lr * g;

@@ -53,7 +53,7 @@ def main(path):
                 key = (f["kind"], int(f["batch"]), int(f["threads"]))
                 typenet[key].append(float(f["images_per_s"]))
                 cpu[("typenet",) + key].append(float(f["cpu_per_wall"]))
-                for phase in ("accumulate_us", "scale_us", "adam_us"):
+                for phase in ("accumulate_us", "adam_us"):
                     if phase in f:
                         phases[key[1:]][phase].append(float(f[phase]))
             elif line.startswith("layer "):
@@ -115,13 +115,13 @@ def main(path):
 
     out.append("Training step phases (typenet, mean us per step; median over rounds):")
     out.append("")
-    out.append("| config | data_parallel::accumulate | gradient / B | adam::step | "
+    out.append("| config | data_parallel::accumulate | adam::step (with the 1/B scaling) | "
                "Adam share of the step |")
-    out.append("|---|---:|---:|---:|---:|")
+    out.append("|---|---:|---:|---:|")
     for (batch, threads), d in phases.items():
-        acc, scale, adam = (med(d[p]) for p in ("accumulate_us", "scale_us", "adam_us"))
-        out.append(f"| train b={batch} t={threads} | {acc:.1f} | {scale:.1f} | {adam:.1f} | "
-                   f"{100 * adam / (acc + scale + adam):.1f} % |")
+        acc, adam = (med(d[p]) for p in ("accumulate_us", "adam_us"))
+        out.append(f"| train b={batch} t={threads} | {acc:.1f} | {adam:.1f} | "
+                   f"{100 * adam / (acc + adam):.1f} % |")
     out.append("")
     out.append("Per-layer profile (typenet, one sample, 1 thread; median over rounds):")
     out.append("")

@@ -243,9 +243,8 @@ int run(const options& opt) {
                 throw std::runtime_error("training diverged: loss is " + std::to_string(loss) +
                                          " at epoch " + std::to_string(epoch) + ", step " +
                                          std::to_string(step) + "; lower --lr");
-            for (auto& g : grad)
-                g /= T(b);
-            std::visit([&](auto& o) { o.step(m->parameters(), grad); }, optimizer);
+            // The step takes the batch's mean gradient: the summed one scaled by 1/b.
+            std::visit([&](auto& o) { o.step(m->parameters(), grad, T(1) / T(b)); }, optimizer);
             if (!std::all_of(params.begin(), params.end(), [](T v) { return std::isfinite(v); }))
                 throw std::runtime_error("training diverged: a parameter became inf/NaN at epoch " +
                                          std::to_string(epoch) + ", step " + std::to_string(step) +

@@ -9,7 +9,7 @@ endif()
 foreach(expected
         "core FP32 peak: "
         "| config | typenet img/s | us/batch | % of peak |"
-        "| config | data_parallel::accumulate | gradient / B | adam::step"
+        "| config | data_parallel::accumulate | adam::step with 1/B"
         "| layer | in -> out | forward us | backward us | backward, params only us |"
         "result kind=peak gflops="
         "result kind=train batch=1 threads=1 images_per_s="

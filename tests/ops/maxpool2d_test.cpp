@@ -8,9 +8,13 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <limits>
+#include <random>
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "../data/ops_reference.hpp"
 #include "../support/check.hpp"
@@ -74,4 +78,60 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(notes_worked_example, T, value_types) {
     BOOST_TEST(dC(0, 0, 1) == T(0));
     BOOST_TEST(dC(0, 1, 0) == T(0));
     BOOST_TEST(dC(0, 1, 1) == T(2));
+}
+
+namespace {
+/// forward_pairs/backward_pairs (the SIMD path) against forward_scan/backward_scan (the
+/// definition), bit for bit, on In filled by fill(k) for element k.
+template<class T, class In, class Fill>
+void check_pairs_against_scan(Fill fill, const std::string& what) {
+    using op = tn::ops::maxpool2d<2, In>;
+    using Out = typename op::output_shape;
+    tensor<T, In> x, dx_scan, dx_pairs;
+    tensor<T, Out> y_scan, y_pairs, dy;
+    for (std::size_t k = 0; k < In::size; ++k)
+        x.data()[k] = fill(k);
+    for (std::size_t k = 0; k < Out::size; ++k)
+        dy.data()[k] = static_cast<T>(0.25 * static_cast<double>(k + 1));
+    dx_pairs.fill(T(5)); // every element must be written
+    op::forward_scan(std::as_const(x).view(), y_scan.view());
+    op::forward_pairs(std::as_const(x).view(), y_pairs.view());
+    op::backward_scan(std::as_const(x).view(), std::as_const(dy).view(), dx_scan.view());
+    op::backward_pairs(std::as_const(x).view(), std::as_const(dy).view(), dx_pairs.view());
+    std::size_t bad = 0;
+    for (std::size_t k = 0; k < Out::size; ++k) {
+        const T a = y_scan.data()[k], b = y_pairs.data()[k];
+        if (!(a == b || (a != a && b != b)))
+            ++bad;
+    }
+    for (std::size_t k = 0; k < In::size; ++k)
+        if (dx_scan.data()[k] != dx_pairs.data()[k])
+            ++bad;
+    BOOST_TEST(bad == 0u, what << ": " << bad << " elements differ");
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(simd_pairs_equal_the_scan, T, value_types) {
+    // LeNet's shapes (24 = a pack and a half of floats, 8 = half a pack) and a ragged width,
+    // on random values, on values from a set of three (many ties, in every position), and with
+    // NaNs sprinkled in (a NaN first in its window wins, a later one never does).
+    std::mt19937 g(11);
+    std::uniform_real_distribution<double> u(-1, 1);
+    std::vector<double> noise(6 * 24 * 24);
+    for (auto& v : noise)
+        v = u(g);
+    const auto random = [&](std::size_t k) { return static_cast<T>(noise[k % noise.size()]); };
+    const auto ties = [&](std::size_t k) {
+        return static_cast<T>((noise[k % noise.size()] > 0.3) + (noise[k % noise.size()] > -0.3));
+    };
+    const auto nans = [&](std::size_t k) {
+        return k % 7 == 3 ? std::numeric_limits<T>::quiet_NaN() : random(k);
+    };
+    check_pairs_against_scan<T, shape<6, 24, 24>>(random, "6x24x24 random");
+    check_pairs_against_scan<T, shape<16, 8, 8>>(random, "16x8x8 random");
+    check_pairs_against_scan<T, shape<3, 6, 22>>(random, "3x6x22 random");
+    check_pairs_against_scan<T, shape<6, 24, 24>>(ties, "6x24x24 ties");
+    check_pairs_against_scan<T, shape<3, 6, 22>>(ties, "3x6x22 ties");
+    check_pairs_against_scan<T, shape<6, 24, 24>>(nans, "6x24x24 NaNs");
+    check_pairs_against_scan<T, shape<16, 8, 8>>(nans, "16x8x8 NaNs");
 }

@@ -2,9 +2,17 @@
 // maxpool2d: P×P windows with stride P; each output is its window's maximum. The gradient goes to
 // the first arg-max of each window in row-major order (docs/derivations.md §5); every other input
 // gets 0. Ties therefore resolve like a scan from the window's top-left corner.
+//
+// forward_scan/backward_scan are the definition, for any P. For 2×2 windows (LeNet's) on floats
+// forward/backward use forward_pairs/backward_pairs: the same scan on SIMD packs. Compiled, the
+// scalar scan's selects became compare-and-branch code, and in training (where the arg-max is
+// unpredictable) its mispredictions made the backward several times slower than a fixed-data
+// profile showed. tests/ops/maxpool2d_test.cpp compares the two on random data, ties and NaNs.
 
 #include "typenet/shape/conv_arithmetic.hpp"
 #include "typenet/shape/shape.hpp"
+#include "typenet/simd/blocking.hpp"
+#include "typenet/simd/pack.hpp"
 #include "typenet/tensor/tensor_view.hpp"
 
 #include <cstddef>
@@ -34,10 +42,30 @@ struct maxpool2d {
         return arg;
     }
 
+    /// Whether forward/backward take the SIMD path.
+    template<class T>
+    static constexpr bool pairs_v = P == 2 && simd::packable_v<T>;
+
+    template<class T>
+    static void forward(tensor_view<const T, In> x, tensor_view<T, output_shape> y) {
+        if constexpr (pairs_v<T>)
+            forward_pairs(x, y);
+        else
+            forward_scan(x, y);
+    }
+    template<class T>
+    static void backward(tensor_view<const T, In> x, tensor_view<const T, output_shape> dy,
+                         tensor_view<T, In> dx) {
+        if constexpr (pairs_v<T>)
+            backward_pairs(x, dy, dx);
+        else
+            backward_scan(x, dy, dx);
+    }
+
     /// y(c, i, j) = the window's maximum, computed as the same scan, one output row at a time
     /// over every window position, so the inner loop runs along the row and vectorises.
     template<class T>
-    static void forward(tensor_view<const T, In> x, tensor_view<T, output_shape> y) {
+    static void forward_scan(tensor_view<const T, In> x, tensor_view<T, output_shape> y) {
         for (std::size_t c = 0; c < C; ++c)
             for (std::size_t i = 0; i < OH; ++i) {
                 const T* xc = x.data() + c * H * W;
@@ -55,8 +83,8 @@ struct maxpool2d {
     /// dx = dy at each window's first maximum, 0 elsewhere. The windows tile the plane (a rule
     /// of the layer), so every element of dx is written exactly once and needs no zeroing first.
     template<class T>
-    static void backward(tensor_view<const T, In> x, tensor_view<const T, output_shape> dy,
-                         tensor_view<T, In> dx) {
+    static void backward_scan(tensor_view<const T, In> x, tensor_view<const T, output_shape> dy,
+                              tensor_view<T, In> dx) {
         for (std::size_t c = 0; c < C; ++c) {
             const T* xc = x.data() + c * H * W;
             T* dxc = dx.data() + c * H * W;
@@ -68,6 +96,69 @@ struct maxpool2d {
                         dxc[(i * P + k / P) * W + j * P + k % P] = k == arg ? g : T{};
                 }
         }
+    }
+
+    /// 2×2 windows on packs: lanes run along a row pair (rows 2i and 2i+1), so each lane pair
+    /// (2j, 2j+1) holds window (i, j). Every lane gets its window's four values in scan order
+    /// (its own column and its pair neighbour's, swapped within the pair) and runs the scan's
+    /// strict-greater selects, so max, arg-max, ties and NaNs are the scan's.
+    template<class T>
+    struct pair_windows {
+        simd::pack<T> max;          ///< the window's maximum, in both lanes of the pair
+        simd::mask<T> top_first;    ///< this lane's element in row 2i is its window's first max
+        simd::mask<T> bottom_first; ///< ... its element in row 2i+1 is
+    };
+    template<std::size_t N, class T>
+    static pair_windows<T> scan_pairs(const T* top, const T* bottom) {
+        using simd::select;
+        const simd::pack<T> a = simd::load<N>(top), b = simd::load<N>(bottom);
+        const simd::pack<T> a_pair = simd::swap_pairs<T>(a), b_pair = simd::swap_pairs<T>(b);
+        const simd::mask<T> even = simd::even_lane_mask<T>();
+        // Window positions k = 0..3 (row-major) as seen from this lane.
+        const simd::pack<T> v0 = select<T>(even, a, a_pair), v1 = select<T>(even, a_pair, a);
+        const simd::pack<T> v2 = select<T>(even, b, b_pair), v3 = select<T>(even, b_pair, b);
+        const simd::mask<T> g1 = v1 > v0;
+        simd::pack<T> best = select<T>(g1, v1, v0);
+        const simd::mask<T> g2 = v2 > best;
+        best = select<T>(g2, v2, best);
+        const simd::mask<T> g3 = v3 > best;
+        best = select<T>(g3, v3, best);
+        // The scan's arg-max: the last k whose value was strictly greater than the best so far.
+        const simd::mask<T> at3 = g3, at2 = g2 & ~g3, at1 = g1 & ~g2 & ~g3, at0 = ~(g1 | g2 | g3);
+        return {best, (even & at0) | (~even & at1), (even & at2) | (~even & at3)};
+    }
+
+    template<class T>
+    static void forward_pairs(tensor_view<const T, In> x, tensor_view<T, output_shape> y) {
+        for (std::size_t c = 0; c < C; ++c)
+            for (std::size_t i = 0; i < OH; ++i) {
+                const T* top = x.data() + (c * H + 2 * i) * W;
+                T* yr = y.data() + (c * OH + i) * OW;
+                simd::for_blocks<W, simd::width<T>>([&]<std::size_t N>(std::size_t x0) {
+                    const auto w = scan_pairs<N>(top + x0, top + W + x0);
+                    simd::store<N / 2>(yr + x0 / 2, simd::even_lanes_first<T>(w.max));
+                });
+            }
+    }
+
+    template<class T>
+    static void backward_pairs(tensor_view<const T, In> x, tensor_view<const T, output_shape> dy,
+                               tensor_view<T, In> dx) {
+        using M = simd::mask<T>;
+        for (std::size_t c = 0; c < C; ++c)
+            for (std::size_t i = 0; i < OH; ++i) {
+                const T* top = x.data() + (c * H + 2 * i) * W;
+                T* dtop = dx.data() + (c * H + 2 * i) * W;
+                const T* dyr = dy.data() + (c * OH + i) * OW;
+                simd::for_blocks<W, simd::width<T>>([&]<std::size_t N>(std::size_t x0) {
+                    const auto w = scan_pairs<N>(top + x0, top + W + x0);
+                    const M g = reinterpret_cast<M>(
+                        simd::duplicate_each<T>(simd::load<N / 2>(dyr + x0 / 2)));
+                    simd::store<N>(dtop + x0, reinterpret_cast<simd::pack<T>>(g & w.top_first));
+                    simd::store<N>(dtop + W + x0,
+                                   reinterpret_cast<simd::pack<T>>(g & w.bottom_first));
+                });
+            }
     }
 };
 

@@ -106,6 +106,58 @@ inline pack<T> broadcast(T s) {
     return detail::splat(s, std::make_index_sequence<width<T>>{});
 }
 
+/// The lane-wise comparison result of two packs of T: an integer vector, all ones or all zeros
+/// per lane, usable with & | ~.
+template<class T>
+using mask = decltype(pack<T>{} < pack<T>{});
+
+/// Lanes of a where m is set, of b elsewhere (bitwise, so exact for every value, NaN included).
+template<class T>
+inline pack<T> select(mask<T> m, pack<T> a, pack<T> b) {
+    return reinterpret_cast<pack<T>>((reinterpret_cast<mask<T>>(a) & m) |
+                                     (reinterpret_cast<mask<T>>(b) & ~m));
+}
+
+namespace detail {
+template<class T, std::size_t... I>
+inline pack<T> swap_pairs(pack<T> v, std::index_sequence<I...>) {
+    return __builtin_shufflevector(v, v, static_cast<int>(I ^ 1)...);
+}
+template<class T, std::size_t... I>
+inline pack<T> duplicate_each(pack<T> v, std::index_sequence<I...>) {
+    return __builtin_shufflevector(v, v, static_cast<int>(I / 2)...);
+}
+template<class T, std::size_t... I>
+inline pack<T> even_lanes_first(pack<T> v, std::index_sequence<I...>) {
+    return __builtin_shufflevector(v, v, static_cast<int>(2 * I % sizeof...(I))...);
+}
+template<class T, std::size_t... I>
+inline mask<T> even_lane_mask(std::index_sequence<I...>) {
+    return mask<T>{(I % 2 == 0 ? -1 : 0)...};
+}
+} // namespace detail
+
+/// Lanes (1, 0, 3, 2, ...): each lane's neighbour in its pair.
+template<class T>
+inline pack<T> swap_pairs(pack<T> v) {
+    return detail::swap_pairs<T>(v, std::make_index_sequence<width<T>>{});
+}
+/// Lanes (0, 0, 1, 1, ...): the first half, each lane twice.
+template<class T>
+inline pack<T> duplicate_each(pack<T> v) {
+    return detail::duplicate_each<T>(v, std::make_index_sequence<width<T>>{});
+}
+/// Lanes (0, 2, 4, ...) in the first half (the second half unspecified).
+template<class T>
+inline pack<T> even_lanes_first(pack<T> v) {
+    return detail::even_lanes_first<T>(v, std::make_index_sequence<width<T>>{});
+}
+/// Set in the even lanes.
+template<class T>
+inline mask<T> even_lane_mask() {
+    return detail::even_lane_mask<T>(std::make_index_sequence<width<T>>{});
+}
+
 /// The sum of the lanes.
 template<class T>
 inline T reduce_add(pack<T> v) {

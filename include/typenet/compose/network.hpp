@@ -18,6 +18,7 @@
 #include <boost/hana/scan_left.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
+#include <boost/hana/unpack.hpp>
 #include <boost/hana/zip.hpp>
 
 #include <array>
@@ -89,6 +90,35 @@ constexpr bool ends_in_loss() {
 template<class Net>
 struct has_loss : std::bool_constant<detail::ends_in_loss<Net>()> {};
 
+/// Whether a chunk of samples may go through Layer together with its neighbours: a layer with
+/// batch kernels (forward_batch / backward_batch), or a cheap element-wise one that simply runs
+/// sample by sample in between. Layers say so with `static constexpr bool joins_batched_tail`.
+template<class Layer>
+inline constexpr bool joins_batched_tail_v = requires {
+    requires Layer::joins_batched_tail;
+};
+
+namespace detail {
+/// The first of the last body layers (of `body` layers) that all join a batched tail.
+template<class... Layers>
+constexpr std::size_t batched_tail_start(std::size_t body) {
+    constexpr std::array<bool, sizeof...(Layers)> joins{joins_batched_tail_v<Layers>...};
+    std::size_t from = body;
+    while (from > 0 && joins[from - 1])
+        --from;
+    return from;
+}
+
+template<class Layer, class In, std::size_t S, class T>
+inline constexpr bool has_forward_batch_v = requires {
+    &Layer::template forward_batch<In, S, T>;
+};
+template<class Layer, class In, std::size_t S, class T>
+inline constexpr bool has_backward_batch_v = requires {
+    &Layer::template backward_batch<In, S, T>;
+};
+} // namespace detail
+
 template<class Net, class In>
 struct network {
     static_assert(is_shape_v<In>, "typenet: the input shape must be typenet::shape<C,H,W> (or "
@@ -151,7 +181,7 @@ struct network {
     /// Forward through the body: acts[0] must hold the input; fills acts[1..body_count].
     template<class T>
     static void forward(const T* params, activations<T>& acts) {
-        forward_all(params, acts, std::make_index_sequence<body_count>{});
+        forward_layers<0, body_count>(params, acts);
     }
 
     /// Backward through the body: grads[body_count] must hold dL/d(output); fills
@@ -161,8 +191,49 @@ struct network {
     template<bool InputGradient = true, class T>
     static void backward(const T* params, const activations<T>& acts, activations<T>& grads,
                          T* dparams) {
-        backward_all<InputGradient>(params, acts, grads, dparams,
-                                    std::make_index_sequence<body_count>{});
+        backward_layers<0, body_count, InputGradient>(params, acts, grads, dparams);
+    }
+
+    /// Forward through body layers [From, To): acts[From] must hold their input.
+    template<std::size_t From, std::size_t To, class T>
+    static void forward_layers(const T* params, activations<T>& acts) {
+        forward_from<From>(params, acts, std::make_index_sequence<To - From>{});
+    }
+    /// Backward through body layers To-1 down to From: grads[To] must hold dL/d(their output).
+    template<std::size_t From, std::size_t To, bool InputGradient, class T>
+    static void backward_layers(const T* params, const activations<T>& acts, activations<T>& grads,
+                                T* dparams) {
+        backward_down_to<From, To, InputGradient>(params, acts, grads, dparams,
+                                                  std::make_index_sequence<To - From>{});
+    }
+
+    /// The batched tail: the body's last layers that join it (joins_batched_tail_v), which a
+    /// chunk of samples runs through together; body_count when the last body layer does not.
+    static constexpr std::size_t batched_tail_from =
+        boost::hana::unpack(layers, [](auto... layer_type) {
+            return detail::batched_tail_start<typename decltype(layer_type)::type...>(body_count);
+        });
+
+    /// Forward for a chunk of S samples (acts[s][0] holding sample s): the layers before the
+    /// batched tail sample by sample (each sample's activations stay in cache from layer to
+    /// layer), then the tail layer by layer over the chunk, through the layers' batch kernels.
+    template<std::size_t S, class T>
+    static void forward_chunk(const T* params, std::array<activations<T>, S>& acts) {
+        for (auto& a : acts)
+            forward_layers<0, batched_tail_from>(params, a);
+        forward_tail<S>(params, acts, std::make_index_sequence<body_count - batched_tail_from>{});
+    }
+    /// Backward for the chunk (grads[s][body_count] holding sample s's dL/d(output)), the
+    /// reverse of forward_chunk; ADDS the chunk's parameter gradients to `dparams`, the samples'
+    /// contributions in sample order for the per-sample layers.
+    template<bool InputGradient, std::size_t S, class T>
+    static void backward_chunk(const T* params, const std::array<activations<T>, S>& acts,
+                               std::array<activations<T>, S>& grads, T* dparams) {
+        backward_tail<S>(params, acts, grads, dparams,
+                         std::make_index_sequence<body_count - batched_tail_from>{});
+        for (std::size_t s = 0; s < S; ++s)
+            backward_layers<0, batched_tail_from, InputGradient>(params, acts[s], grads[s],
+                                                                 dparams);
     }
 
     /// Every parameter tensor in PyTorch named_parameters() order: "<i>.weight", "<i>.bias",
@@ -185,18 +256,69 @@ struct network {
 private:
     // [[maybe_unused]]: a network that is only a loss (seq<softmax_ce>) has no body layers, and
     // g++ then warns that the pointers are unused (an error under -Werror).
-    template<class T, std::size_t... I>
-    static void forward_all([[maybe_unused]] const T* params, activations<T>& acts,
-                            std::index_sequence<I...>) {
-        (forward_layer<I>(params, acts), ...);
-    }
-    template<bool InputGradient, class T, std::size_t... I>
-    static void backward_all([[maybe_unused]] const T* params, const activations<T>& acts,
-                             activations<T>& grads, [[maybe_unused]] T* dparams,
+    template<std::size_t From, class T, std::size_t... I>
+    static void forward_from([[maybe_unused]] const T* params, activations<T>& acts,
                              std::index_sequence<I...>) {
-        // Layers run last to first: step K handles layer body_count - 1 - K.
-        (backward_step<I, InputGradient>(params, acts, grads, dparams), ...);
+        (forward_layer<From + I>(params, acts), ...);
     }
+    template<std::size_t From, std::size_t To, bool InputGradient, class T, std::size_t... K>
+    static void backward_down_to([[maybe_unused]] const T* params, const activations<T>& acts,
+                                 activations<T>& grads, [[maybe_unused]] T* dparams,
+                                 std::index_sequence<K...>) {
+        // Layers run last to first: step K handles layer To - 1 - K.
+        (backward_layer<To - 1 - K, InputGradient>(params, acts, grads, dparams), ...);
+    }
+
+    template<std::size_t S, class T, std::size_t... I>
+    static void forward_tail([[maybe_unused]] const T* params,
+                             [[maybe_unused]] std::array<activations<T>, S>& acts,
+                             std::index_sequence<I...>) {
+        (forward_layer_chunk<batched_tail_from + I, S>(params, acts), ...);
+    }
+    template<std::size_t S, class T, std::size_t... K>
+    static void backward_tail([[maybe_unused]] const T* params,
+                              [[maybe_unused]] const std::array<activations<T>, S>& acts,
+                              [[maybe_unused]] std::array<activations<T>, S>& grads,
+                              [[maybe_unused]] T* dparams, std::index_sequence<K...>) {
+        (backward_layer_chunk<body_count - 1 - K, S>(params, acts, grads, dparams), ...);
+    }
+
+    template<std::size_t I, std::size_t S, class T>
+    static void forward_layer_chunk(const T* params, std::array<activations<T>, S>& acts) {
+        using L = layer<I>;
+        if constexpr (detail::has_forward_batch_v<L, shape_at<I>, S, T>) {
+            std::array<const T*, S> x;
+            std::array<T*, S> y;
+            for (std::size_t s = 0; s < S; ++s) {
+                x[s] = boost::hana::at_c<I>(acts[s]).data();
+                y[s] = boost::hana::at_c<I + 1>(acts[s]).data();
+            }
+            L::template forward_batch<shape_at<I>, S>(params + offsets[I], x, y);
+        } else {
+            for (auto& a : acts)
+                forward_layer<I>(params, a);
+        }
+    }
+    template<std::size_t I, std::size_t S, class T>
+    static void backward_layer_chunk(const T* params, const std::array<activations<T>, S>& acts,
+                                     std::array<activations<T>, S>& grads, T* dparams) {
+        using L = layer<I>;
+        if constexpr (detail::has_backward_batch_v<L, shape_at<I>, S, T>) {
+            std::array<const T*, S> x, dy;
+            std::array<T*, S> dx;
+            for (std::size_t s = 0; s < S; ++s) {
+                x[s] = boost::hana::at_c<I>(acts[s]).data();
+                dy[s] = boost::hana::at_c<I + 1>(grads[s]).data();
+                dx[s] = boost::hana::at_c<I>(grads[s]).data();
+            }
+            L::template backward_batch<shape_at<I>, S>(params + offsets[I], x, dy, dx,
+                                                       dparams + offsets[I]);
+        } else {
+            for (std::size_t s = 0; s < S; ++s)
+                backward_layer<I, true>(params, acts[s], grads[s], dparams);
+        }
+    }
+
     template<std::size_t I>
     static void append_entries_of(std::vector<parameter_entry>& out) {
         if constexpr (is_shape_v<shape_at<I>>) {
@@ -229,13 +351,6 @@ private:
         layer<I>::template forward<shape_at<I>>(params + offsets[I],
                                                 cview(boost::hana::at_c<I>(acts)),
                                                 boost::hana::at_c<I + 1>(acts).view());
-    }
-
-    template<std::size_t K, bool InputGradient, class T>
-    static void backward_step(const T* params, const activations<T>& acts, activations<T>& grads,
-                              T* dparams) {
-        constexpr std::size_t layer_index = body_count - 1 - K;
-        backward_layer<layer_index, InputGradient>(params, acts, grads, dparams);
     }
 
     template<std::size_t I, bool InputGradient, class T>

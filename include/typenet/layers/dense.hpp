@@ -7,6 +7,7 @@
 #include "typenet/shape/diagnostics.hpp"
 #include "typenet/tensor/tensor_view.hpp"
 
+#include <array>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -60,6 +61,23 @@ struct dense {
         o::backward(x, tensor_view<const T, typename o::weight_shape>(p), dy,
                     tensor_view<T, typename o::weight_shape>(g),
                     tensor_view<T, typename o::bias_shape>(g + o::weight_shape::size), dx);
+    }
+
+    /// A chunk of S samples runs through the layer together (network::forward_chunk): the
+    /// weights are read once for the chunk.
+    static constexpr bool joins_batched_tail = true;
+    template<class In, std::size_t S, class T>
+    static void forward_batch(const T* p, const std::array<const T*, S>& x,
+                              const std::array<T*, S>& y) {
+        using o = op<In>;
+        o::forward_batch(x, p, p + o::weight_shape::size, y);
+    }
+    template<class In, std::size_t S, class T>
+    static void backward_batch(const T* p, const std::array<const T*, S>& x,
+                               const std::array<const T*, S>& dy, const std::array<T*, S>& dx,
+                               T* g) {
+        using o = op<In>;
+        o::backward_batch(x, p, dy, g, g + o::weight_shape::size, dx);
     }
 };
 

@@ -25,6 +25,9 @@ struct relu {
     template<class In>
     static constexpr std::size_t param_count = 0;
     static std::string name() { return "relu"; }
+    /// Element-wise and cheap: a chunk of samples may run through it one sample at a time
+    /// between layers that take the chunk together (network::forward_chunk).
+    static constexpr bool joins_batched_tail = true;
     template<class In>
     static std::vector<param_desc> params() {
         return {};

@@ -8,9 +8,14 @@
 // result is therefore bit-identical for a fixed thread count and differs between thread counts
 // only by float summation order.
 //
+// Chunks: a thread's samples go through the network Chunk at a time (chunk_workspace: the dense
+// layers then read their weights once per chunk); the last samples of its block, fewer than
+// Chunk, go one by one.
+//
 // Allocation: workspaces and threads are created by the constructor; a batch pass allocates
 // nothing (the job is passed as a function pointer and a context pointer, not a std::function).
 
+#include "typenet/model/chunk_workspace.hpp"
 #include "typenet/model/workspace.hpp"
 #include "typenet/tensor/tensor_view.hpp"
 
@@ -30,10 +35,11 @@
 
 namespace typenet {
 
-template<class Net, class In, class T = float>
+template<class Net, class In, class T = float, std::size_t Chunk = 8>
 class data_parallel {
 public:
     using workspace_type = workspace<Net, In, T>;
+    using chunk_workspace_type = chunk_workspace<Net, In, T, Chunk>;
     static constexpr std::size_t parameter_count = workspace_type::parameter_count;
     using params_span = std::span<const T, parameter_count>;
 
@@ -41,6 +47,7 @@ public:
     explicit data_parallel(std::size_t threads)
         : n_(std::max<std::size_t>(threads, 1))
         , workspaces_(std::make_unique<workspace_type[]>(n_))
+        , chunks_(std::make_unique<chunk_workspace_type[]>(n_))
         , partial_loss_(n_)
         , errors_(n_)
         , start_(static_cast<std::ptrdiff_t>(n_))
@@ -93,7 +100,10 @@ public:
                 std::fill(sink.begin(), sink.end(), T{});
                 T loss{};
                 const auto [begin, end] = c.self->block(c.batch, t);
-                for (std::size_t k = begin; k < end; ++k) {
+                std::size_t k = begin;
+                for (; k + Chunk <= end; k += Chunk)
+                    loss += c.self->chunks_[t].forward_backward(c.params, *c.sample, k, sink);
+                for (; k < end; ++k) {
                     const auto [x, label] = (*c.sample)(k);
                     loss += ws.forward_backward(c.params, x, label, sink, skip_input_gradient);
                 }
@@ -187,6 +197,7 @@ private:
 
     std::size_t n_;
     std::unique_ptr<workspace_type[]> workspaces_;
+    std::unique_ptr<chunk_workspace_type[]> chunks_;
     std::vector<T> partial_loss_;
     std::vector<std::exception_ptr> errors_;
     std::barrier<> start_;

@@ -1,13 +1,18 @@
 #pragma once
 // linear: y = W x + b over the flattened input (PyTorch's Linear: weight N×M, bias N).
 //   dL/dW += dL/dy xᵀ,  dL/db += dL/dy,  dL/dx = Wᵀ dL/dy   (docs/derivations.md §7)
+// forward/backward take one sample; forward_batch/backward_batch take a chunk of S samples and
+// compute the same formulas, summed over the chunk for the parameters (expr/batch_products.hpp).
 
+#include "typenet/expr/batch_products.hpp"
 #include "typenet/expr/elementwise.hpp"
 #include "typenet/expr/fast_kernels.hpp"
 #include "typenet/expr/linalg.hpp"
 #include "typenet/shape/shape.hpp"
+#include "typenet/simd/pack.hpp"
 #include "typenet/tensor/tensor_view.hpp"
 
+#include <array>
 #include <cstddef>
 
 namespace typenet::ops {
@@ -34,6 +39,36 @@ struct linear {
         dW += outer(dy, reshape<flat_shape>(x));
         db += dy;
         reshape<flat_shape>(dx) = matvec(transpose(W), dy);
+    }
+
+    /// y_s = W x_s + b for the S samples x[s] (each M values; y[s]: N).
+    template<std::size_t S, class T>
+    static void forward_batch(const std::array<const T*, S>& x, const T* W, const T* b,
+                              const std::array<T*, S>& y) {
+        if constexpr (simd::packable_v<T>) {
+            batch::affine<N, M>(W, b, x, y);
+        } else {
+            for (std::size_t s = 0; s < S; ++s)
+                forward(tensor_view<const T, In>(x[s]), tensor_view<const T, weight_shape>(W),
+                        tensor_view<const T, bias_shape>(b), tensor_view<T, output_shape>(y[s]));
+        }
+    }
+
+    /// dW += sum_s dy_s x_sᵀ, db += sum_s dy_s, dx_s = Wᵀ dy_s for the S samples.
+    template<std::size_t S, class T>
+    static void backward_batch(const std::array<const T*, S>& x, const T* W,
+                               const std::array<const T*, S>& dy, T* dW, T* db,
+                               const std::array<T*, S>& dx) {
+        if constexpr (simd::packable_v<T>) {
+            batch::add_outer_sum<N, M>(dW, db, dy, x);
+            batch::transposed_matvec<N, M>(W, dy, dx);
+        } else {
+            for (std::size_t s = 0; s < S; ++s)
+                backward(tensor_view<const T, In>(x[s]), tensor_view<const T, weight_shape>(W),
+                         tensor_view<const T, output_shape>(dy[s]),
+                         tensor_view<T, weight_shape>(dW), tensor_view<T, bias_shape>(db),
+                         tensor_view<T, In>(dx[s]));
+        }
     }
 };
 

@@ -114,6 +114,25 @@ BOOST_AUTO_TEST_CASE(accumulate_overwrites_the_buffer) {
         }
 }
 
+BOOST_AUTO_TEST_CASE(batches_smaller_than_the_thread_count) {
+    // A batch of one runs on the calling thread only, a batch of two on two of three threads;
+    // the loss and gradient are those of one thread, whatever the others did before.
+    const data d(8);
+    tn::data_parallel<net, in> three(3);
+    std::vector<float> grad(P);
+    three.accumulate(d.params(), 8, d.sampler(), grad); // every worker has run once
+    for (std::size_t n : {1u, 2u}) {
+        const auto expected = d.run(1, n);
+        const float loss = three.accumulate(d.params(), n, d.sampler(), grad);
+        BOOST_TEST(loss == expected.first, boost::test_tools::tolerance(1e-6f));
+        for (std::size_t i = 0; i < P; ++i)
+            if (std::abs(grad[i] - expected.second[i]) > 1e-6f * (1 + std::abs(grad[i]))) {
+                BOOST_TEST(false, "batch " << n << ": gradient " << i << " differs");
+                break;
+            }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(bad_label_throws_from_accumulate) {
     data d(8);
     d.labels[5] = 10; // out of range for 10 classes

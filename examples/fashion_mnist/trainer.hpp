@@ -1,10 +1,10 @@
 #pragma once
 // The Fashion-MNIST trainer's parts (examples/fashion_mnist.cpp is the program): its settings,
-// filled from the command line by fashion_mnist.cpp, and the entry points of the other
-// translation units. Three units so that the heavy headers stay apart and compile in parallel:
-// CLI11 in fashion_mnist.cpp, the network and the training loop in train.cpp, the safetensors
-// format (nlohmann/json) in weights.cpp (docs/performance.md, "Compile time"). This header
-// includes no typenet or third-party header.
+// filled from the command line by options.cpp (options.hpp), and the entry points of the other
+// translation units. Separate units so that the heavy headers stay apart and compile in
+// parallel: the network and the training loop in train.cpp, the safetensors format in
+// weights.cpp (docs/performance.md, "Compile time (the trainer)"). This header includes no
+// typenet or third-party header.
 
 #include <algorithm>
 #include <cstddef>

@@ -3,6 +3,7 @@
 
 #include "options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <limits>
 #include <string_view>
 #include <system_error>
+#include <thread>
 
 namespace fashion_mnist {
 
@@ -160,6 +162,10 @@ bool starts_with_dashes(std::string_view a) {
 }
 
 } // namespace
+
+std::size_t default_threads() {
+    return std::max(1u, std::thread::hardware_concurrency());
+}
 
 bool parse_options(const std::vector<std::string>& args, options& opt) {
     const std::vector<option_spec> specs = option_specs(opt);

@@ -6,14 +6,16 @@
 // weights.cpp (docs/performance.md, "Compile time (the trainer)"). This header includes no
 // typenet or third-party header.
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
-#include <thread>
 
 namespace fashion_mnist {
+
+/// One worker per core: std::thread::hardware_concurrency(), at least 1. (options.cpp: <thread>
+/// costs every unit that includes this header 0.3 s of compile time.)
+std::size_t default_threads();
 
 struct options {
     std::size_t epochs = 40;
@@ -25,7 +27,7 @@ struct options {
     std::string optimizer = "adam";
     std::string init = "pytorch_default";
     std::string augment = "flip";
-    std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+    std::size_t threads = default_threads();
     std::uint64_t seed = 1;
     std::string data = "/usr/share/datasets/fashion-mnist";
     std::string save = "fashion_mnist_lenet5.safetensors";

@@ -13,8 +13,8 @@
 
 namespace fashion_mnist {
 
-/// One worker per core: std::thread::hardware_concurrency(), at least 1. (options.cpp: <thread>
-/// costs every unit that includes this header 0.3 s of compile time.)
+/// One worker per core: std::thread::hardware_concurrency(), at least 1. (options.cpp; <thread>
+/// would cost every unit that includes this header 0.3 s of compile time.)
 std::size_t default_threads();
 
 struct options {

@@ -4,7 +4,9 @@
 #define BOOST_TEST_MODULE examples.fashion_mnist_options
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "examples/fashion_mnist/options.hpp"
@@ -48,6 +50,11 @@ BOOST_AUTO_TEST_CASE(no_arguments_keep_the_defaults) {
     BOOST_TEST(o.save == d.save);
     BOOST_TEST(o.load.empty());
     BOOST_TEST(o.threads == d.threads);
+}
+
+BOOST_AUTO_TEST_CASE(the_default_thread_count_is_the_hardware_concurrency) {
+    BOOST_TEST(fm::default_threads() == std::max(1u, std::thread::hardware_concurrency()));
+    BOOST_TEST(fm::options{}.threads == fm::default_threads());
 }
 
 BOOST_AUTO_TEST_CASE(every_option_sets_its_field) {

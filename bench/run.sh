@@ -13,10 +13,10 @@
 #    noise over both.
 # 3. Measures the trainer's compile, with the dev preset's -O2 -g and with -O2 alone, each in a
 #    build directory of its own: every unit of the example_fashion_mnist target (its commands
-#    from compile_commands.json: fashion_mnist.cpp, fashion_mnist/train.cpp, .../weights.cpp)
-#    under /usr/bin/time -v (wall, user time, peak memory; their sum and largest peak), then the
-#    whole target from clean with `cmake --build -j 2` (wall, including the link): what a 2-core
-#    machine waits for.
+#    from compile_commands.json: fashion_mnist.cpp, fashion_mnist/train.cpp, .../weights.cpp,
+#    .../options.cpp) under /usr/bin/time -v (wall, user time, peak memory; their sum and largest
+#    peak), then the whole target from clean with `cmake --build -j 2` (wall, including the
+#    link): what a 2-core machine waits for.
 # 4. Prints the markdown report (bench/report.py): medians over rounds, PyTorch at its best
 #    variant, ratios, % of the core's FP32 peak, the per-layer profile.
 #

@@ -3,7 +3,7 @@
 # Extra package names given as arguments are installed too (bench/run.sh adds PyTorch).
 set -euo pipefail
 packages=(cmake g++ make libboost-dev libboost-test-dev librange-v3-dev zlib1g-dev
-          nlohmann-json3-dev libcli11-dev dataset-fashion-mnist time)
+          nlohmann-json3-dev dataset-fashion-mnist time)
 packages+=("$@")
 missing=()
 for p in "${packages[@]}"; do

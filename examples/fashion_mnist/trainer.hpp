@@ -1,19 +1,21 @@
 #pragma once
 // The Fashion-MNIST trainer's parts (examples/fashion_mnist.cpp is the program): its settings,
-// filled from the command line by fashion_mnist.cpp, and the entry points of the other
-// translation units. Three units so that the heavy headers stay apart and compile in parallel:
-// CLI11 in fashion_mnist.cpp, the network and the training loop in train.cpp, the safetensors
-// format (nlohmann/json) in weights.cpp (docs/performance.md, "Compile time"). This header
-// includes no typenet or third-party header.
+// filled from the command line by options.cpp (options.hpp), and the entry points of the other
+// translation units. Separate units so that the heavy headers stay apart and compile in
+// parallel: the network and the training loop in train.cpp, the safetensors format in
+// weights.cpp (docs/performance.md, "Compile time (the trainer)"). This header includes no
+// typenet or third-party header.
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
-#include <thread>
 
 namespace fashion_mnist {
+
+/// One worker per core: std::thread::hardware_concurrency(), at least 1. (options.cpp; <thread>
+/// would cost every unit that includes this header 0.3 s of compile time.)
+std::size_t default_threads();
 
 struct options {
     std::size_t epochs = 40;
@@ -25,7 +27,7 @@ struct options {
     std::string optimizer = "adam";
     std::string init = "pytorch_default";
     std::string augment = "flip";
-    std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+    std::size_t threads = default_threads();
     std::uint64_t seed = 1;
     std::string data = "/usr/share/datasets/fashion-mnist";
     std::string save = "fashion_mnist_lenet5.safetensors";

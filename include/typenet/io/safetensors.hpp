@@ -21,9 +21,8 @@
 
 #include "typenet/compose/network.hpp"
 #include "typenet/io/error.hpp"
+#include "typenet/io/json.hpp"
 #include "typenet/model/model.hpp"
-
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -265,7 +264,7 @@ void write_safetensors(const std::filesystem::path& path, const std::string& sig
     // The header as nlohmann::ordered_json::dump() wrote it up to now (same bytes): the metadata
     // first, then the tensors in parameter order. Written by hand because it is a flat object of
     // strings and integers, and serialising through nlohmann::json cost the trainer ~2 s of
-    // compile time (docs/performance.md, "Compile time"); reading still parses with nlohmann.
+    // compile time (docs/performance.md, "Compile time"); reading parses with io/json.hpp.
     // "format": "pt" (PyTorch layout) is what safetensors.torch and transformers look for.
     std::string text = "{\"__metadata__\":{\"format\":\"pt\"";
     const auto member = [&text](std::string_view key, std::string_view value) {
@@ -335,11 +334,11 @@ inline std::vector<unsigned char> read_whole_file(const std::filesystem::path& p
 }
 
 inline std::uint64_t json_offset(const std::filesystem::path& path, const std::string& name,
-                                 const nlohmann::json& v) {
+                                 const json_value& v) {
     if (!v.is_number_unsigned())
         throw io_error(path, "corrupt header: tensor '" + name +
                                  "' has a data offset that is not a non-negative integer");
-    return v.get<std::uint64_t>();
+    return v.number;
 }
 
 /// Validates the file against `tensors` (names, dtypes, shapes, offsets, coverage) and returns
@@ -358,25 +357,23 @@ read_safetensors(const std::filesystem::path& path, const std::string& signature
         throw io_error(path, "truncated or not a safetensors file: the header length is " +
                                  std::to_string(n) + " bytes but " + std::to_string(rest) +
                                  " bytes follow it");
-    nlohmann::json header;
+    json_value header;
     try {
-        header = nlohmann::json::parse(file.begin() + 8, file.begin() + 8 + n);
-    } catch (const nlohmann::json::parse_error& e) {
+        header = parse_json(std::string_view(reinterpret_cast<const char*>(file.data() + 8), n));
+    } catch (const json_error& e) {
         throw io_error(path, std::string("corrupt JSON header: ") + e.what());
     }
     if (!header.is_object())
         throw io_error(path, "corrupt header: the JSON header is not an object");
 
     safetensors_metadata meta;
-    if (auto it = header.find("__metadata__"); it != header.end()) {
-        if (!it->is_object())
+    if (const json_value* m = header.find("__metadata__")) {
+        if (!m->is_object())
             throw io_error(path, "corrupt header: __metadata__ is not an object");
-        for (const auto& item : it->items()) {
-            const nlohmann::json& v = item.value();
+        for (const auto& [key, v] : m->members) {
             if (!v.is_string())
-                throw io_error(path,
-                               "corrupt header: metadata '" + item.key() + "' is not a string");
-            meta[item.key()] = v.get<std::string>();
+                throw io_error(path, "corrupt header: metadata '" + key + "' is not a string");
+            meta[key] = v.text;
         }
     }
     if (auto it = meta.find(safetensors_signature_key); it != meta.end() && it->second != signature)
@@ -391,18 +388,18 @@ read_safetensors(const std::filesystem::path& path, const std::string& signature
         std::string name;
     };
     std::vector<range> ranges;
-    for (const auto& item : header.items()) {
-        const std::string& name = item.key();
-        const nlohmann::json& t = item.value();
+    for (const auto& [name, t] : header.members) {
         if (name == "__metadata__")
             continue;
-        if (!t.is_object() || !t.contains("dtype") || !t.contains("shape") ||
-            !t.contains("data_offsets") || !t["dtype"].is_string() || !t["shape"].is_array() ||
-            !t["data_offsets"].is_array() || t["data_offsets"].size() != 2)
+        const json_value* dtype = t.find("dtype");
+        const json_value* shape = t.find("shape");
+        const json_value* offsets = t.find("data_offsets");
+        if (!dtype || !shape || !offsets || !dtype->is_string() || !shape->is_array() ||
+            !offsets->is_array() || offsets->items.size() != 2)
             throw io_error(path, "corrupt header: tensor '" + name +
                                      "' lacks a dtype, shape or data_offsets pair");
-        const std::uint64_t b = json_offset(path, name, t["data_offsets"][0]);
-        const std::uint64_t e = json_offset(path, name, t["data_offsets"][1]);
+        const std::uint64_t b = json_offset(path, name, offsets->items[0]);
+        const std::uint64_t e = json_offset(path, name, offsets->items[1]);
         if (b > e)
             throw io_error(path, "corrupt header: tensor '" + name + "' has data_offsets [" +
                                      std::to_string(b) + ", " + std::to_string(e) + "]");
@@ -436,18 +433,17 @@ read_safetensors(const std::filesystem::path& path, const std::string& signature
 
     std::vector<T> staged(params.size());
     for (const auto& t : tensors) {
-        auto it = header.find(t.name);
-        if (it == header.end())
+        const json_value* h = header.find(t.name);
+        if (!h)
             throw io_error(path,
                            "missing tensor '" + t.name + "' of this model ('" + signature + "')");
-        const nlohmann::json& h = *it;
-        const std::string dtype = h["dtype"].get<std::string>();
+        const std::string& dtype = h->find("dtype")->text;
         std::vector<std::size_t> dims;
-        for (const auto& d : h["shape"]) {
-            if (!d.is_number_unsigned())
+        for (const auto& d : h->find("shape")->items) {
+            if (!d.is_number_unsigned() || d.number > SIZE_MAX)
                 throw io_error(path, "corrupt header: tensor '" + t.name +
                                          "' has a shape that is not a list of sizes");
-            dims.push_back(d.get<std::size_t>());
+            dims.push_back(static_cast<std::size_t>(d.number));
         }
         if (dims != t.dims)
             throw io_error(path, "tensor '" + t.name + "' has shape " + dims_string(dims) +
@@ -456,8 +452,8 @@ read_safetensors(const std::filesystem::path& path, const std::string& signature
         if (esize == 0)
             throw io_error(path, "tensor '" + t.name + "' has dtype " + dtype +
                                      "; typenet reads F32 and F64");
-        const std::uint64_t b = h["data_offsets"][0].get<std::uint64_t>();
-        const std::uint64_t e = h["data_offsets"][1].get<std::uint64_t>();
+        const std::uint64_t b = h->find("data_offsets")->items[0].number;
+        const std::uint64_t e = h->find("data_offsets")->items[1].number;
         if (e - b != t.count * esize)
             throw io_error(path, "corrupt header: tensor '" + t.name + "' spans " +
                                      std::to_string(e - b) + " bytes but " + dtype + " " +

@@ -1,0 +1,231 @@
+// The trainer's command line (options.hpp). It replaced CLI11, whose header alone took about 5.5 s
+// to compile (docs/performance.md, "Compile time (the trainer)"); --help prints the same table.
+
+#include "options.hpp"
+
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <string_view>
+#include <system_error>
+#include <unistd.h>
+
+namespace fashion_mnist {
+
+namespace {
+
+/// One option: its name, where its value goes (exactly one target), its checks and its help.
+struct option_spec {
+    std::string_view name; // "--epochs"
+    std::string_view help;
+    std::size_t* count = nullptr;               // UINT
+    std::uint64_t* seed = nullptr;              // UINT
+    double* real = nullptr;                     // FLOAT
+    std::string* text = nullptr;                // TEXT
+    bool positive = false;                      // the number must be > 0
+    std::vector<std::string_view> choices = {}; // TEXT: one of these
+};
+
+/// The options, bound to `o`, in --help order.
+std::vector<option_spec> option_specs(options& o) {
+    return {
+        {.name = "--epochs", .help = "passes over the training set", .count = &o.epochs},
+        {.name = "--batch", .help = "mini-batch size", .count = &o.batch, .positive = true},
+        {.name = "--lr",
+         .help = "learning rate of the first epoch",
+         .real = &o.lr,
+         .positive = true},
+        {.name = "--lr-decay", .help = "learning-rate factor per epoch", .real = &o.lr_decay},
+        {.name = "--optimizer",
+         .help = "adam or sgd",
+         .text = &o.optimizer,
+         .choices = {"adam", "sgd"}},
+        {.name = "--init",
+         .help = "parameter initialisation: pytorch_default, kaiming_uniform or xavier_uniform",
+         .text = &o.init},
+        {.name = "--augment",
+         .help = "training-data augmentation: flip (random left-right mirror) or none",
+         .text = &o.augment,
+         .choices = {"flip", "none"}},
+        {.name = "--momentum", .help = "SGD momentum", .real = &o.momentum},
+        {.name = "--weight-decay", .help = "L2 weight decay", .real = &o.weight_decay},
+        {.name = "--threads", .help = "worker threads", .count = &o.threads, .positive = true},
+        {.name = "--seed", .help = "seed of initialisation and shuffling", .seed = &o.seed},
+        {.name = "--data",
+         .help = "directory with the Fashion-MNIST IDX .gz files",
+         .text = &o.data},
+        {.name = "--save",
+         .help = "safetensors file for the trained weights ('' to skip)",
+         .text = &o.save},
+        {.name = "--load", .help = "evaluate these weights instead of training", .text = &o.load},
+        {.name = "--csv", .help = "CSV log of the curves ('' to skip)", .text = &o.csv},
+        {.name = "--plot",
+         .help = "PNG plot of the curves, if gnuplot is installed",
+         .text = &o.plot},
+        {.name = "--train-limit",
+         .help = "use only the first N training images (0: all)",
+         .count = &o.train_limit},
+        {.name = "--test-limit",
+         .help = "use only the first N test images (0: all)",
+         .count = &o.test_limit},
+    };
+}
+
+std::string quoted(std::string_view s) {
+    std::string q = "'";
+    q += s;
+    return q += '\'';
+}
+
+template<class U>
+U parse_unsigned(std::string_view name, std::string_view value, bool positive) {
+    unsigned long long v = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (value.empty() || ec == std::errc::invalid_argument || end != value.data() + value.size())
+        throw usage_error(std::string(name) + ": " + quoted(value) +
+                          " is not a non-negative integer");
+    if (ec == std::errc::result_out_of_range || v > std::numeric_limits<U>::max())
+        throw usage_error(std::string(name) + ": " + quoted(value) + " is too large");
+    if (positive && v == 0)
+        throw usage_error(std::string(name) + ": must be positive, got 0");
+    return static_cast<U>(v);
+}
+
+double parse_real(std::string_view name, std::string_view value, bool positive) {
+    double v = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (value.empty() || ec == std::errc::invalid_argument || end != value.data() + value.size())
+        throw usage_error(std::string(name) + ": " + quoted(value) + " is not a number");
+    constexpr double max = std::numeric_limits<double>::max();
+    if (ec == std::errc::result_out_of_range || !(v >= -max && v <= max)) // inf, nan
+        throw usage_error(std::string(name) + ": " + quoted(value) + " is not a finite number");
+    if (positive && !(v > 0))
+        throw usage_error(std::string(name) + ": must be positive, got " + std::string(value));
+    return v;
+}
+
+void assign(const option_spec& s, std::string_view value) {
+    if (s.count)
+        *s.count = parse_unsigned<std::size_t>(s.name, value, s.positive);
+    else if (s.seed)
+        *s.seed = parse_unsigned<std::uint64_t>(s.name, value, s.positive);
+    else if (s.real)
+        *s.real = parse_real(s.name, value, s.positive);
+    else {
+        if (!s.choices.empty()) {
+            bool member = false;
+            std::string list;
+            for (const auto c : s.choices) {
+                member = member || c == value;
+                list += (list.empty() ? "" : ", ") + std::string(c);
+            }
+            if (!member)
+                throw usage_error(std::string(s.name) + ": " + quoted(value) + " is not one of " +
+                                  list);
+        }
+        *s.text = value;
+    }
+}
+
+/// "UINT", "FLOAT:POSITIVE", "TEXT:{adam,sgd}", ...
+std::string type_name(const option_spec& s) {
+    std::string t = s.real ? "FLOAT" : s.text ? "TEXT" : "UINT";
+    if (s.positive)
+        t += ":POSITIVE";
+    if (!s.choices.empty()) {
+        t += ":{";
+        for (std::size_t i = 0; i < s.choices.size(); ++i)
+            (t += i ? "," : "") += s.choices[i];
+        t += '}';
+    }
+    return t;
+}
+
+/// The value as --help shows it as a default ("" for an empty text: no default).
+std::string value_string(const option_spec& s) {
+    if (s.count)
+        return std::to_string(*s.count);
+    if (s.seed)
+        return std::to_string(*s.seed);
+    if (s.real) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", *s.real);
+        return buf;
+    }
+    return *s.text;
+}
+
+bool starts_with_dashes(std::string_view a) {
+    return a.size() >= 2 && a[0] == '-' && a[1] == '-';
+}
+
+} // namespace
+
+std::size_t default_threads() {
+    // std::thread::hardware_concurrency() as libstdc++ computes it on Linux (get_nprocs(), which
+    // this sysconf returns), without <thread>: 0.35 s of this unit's compile time.
+    const long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? static_cast<std::size_t>(n) : 1;
+}
+
+bool parse_options(const std::vector<std::string>& args, options& opt) {
+    const std::vector<option_spec> specs = option_specs(opt);
+    std::vector<bool> seen(specs.size());
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view arg = args[i];
+        if (arg == "-h" || arg == "--help")
+            return false;
+        if (!starts_with_dashes(arg) || arg.size() == 2)
+            throw usage_error("unexpected argument " + quoted(arg) +
+                              " (options are --name VALUE or --name=VALUE)");
+        const std::size_t eq = arg.find('=');
+        const std::string_view name = arg.substr(0, eq);
+        if (name == "--help")
+            throw usage_error("--help takes no value");
+        std::size_t k = 0;
+        while (k < specs.size() && specs[k].name != name)
+            ++k;
+        if (k == specs.size())
+            throw usage_error("unknown option " + quoted(name));
+        if (seen[k])
+            throw usage_error(std::string(name) + ": given more than once");
+        seen[k] = true;
+        std::string_view value;
+        if (eq != std::string_view::npos) {
+            value = arg.substr(eq + 1);
+        } else {
+            if (i + 1 == args.size() || starts_with_dashes(args[i + 1]))
+                throw usage_error(std::string(name) + ": missing value (" + type_name(specs[k]) +
+                                  ")");
+            value = args[++i];
+        }
+        assign(specs[k], value);
+    }
+    return true;
+}
+
+std::string help_text(const std::string& program, const options& defaults) {
+    options shown = defaults;
+    std::string out =
+        "Train LeNet-5 (typenet) on Fashion-MNIST\nUsage: " + program + " [OPTIONS]\n\nOptions:\n";
+    constexpr std::size_t column = 30; // descriptions start here
+    const auto line = [&out](const std::string& left, std::string_view help) {
+        out += "  " + left;
+        if (left.size() + 2 < column)
+            out.append(column - 2 - left.size(), ' ');
+        else
+            (out += '\n').append(column, ' ');
+        (out += help) += '\n';
+    };
+    line("-h,--help", "Print this help message and exit");
+    for (const auto& s : option_specs(shown)) {
+        std::string left = std::string(s.name) + ' ' + type_name(s);
+        if (const std::string v = value_string(s); !v.empty())
+            left += '=' + v;
+        line(left, s.help);
+    }
+    return out;
+}
+
+} // namespace fashion_mnist

@@ -22,8 +22,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <barrier>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <span>
@@ -50,16 +51,14 @@ public:
         , workspaces_(std::make_unique<workspace_type[]>(n_))
         , chunks_(std::make_unique<chunk_workspace_type[]>(n_))
         , partial_loss_(n_)
-        , errors_(n_)
-        , start_(static_cast<std::ptrdiff_t>(n_))
-        , done_(static_cast<std::ptrdiff_t>(n_)) {
+        , errors_(n_) {
         for (std::size_t t = 1; t < n_; ++t)
             threads_.emplace_back([this, t] { worker_loop(t); });
     }
     ~data_parallel() {
         stop_ = true;
-        if (n_ > 1)
-            start_.arrive_and_wait();
+        generation_.fetch_add(1);
+        generation_.notify_all();
         for (auto& th : threads_)
             th.join();
     }
@@ -179,11 +178,15 @@ private:
         job_ = job;
         ctx_ = ctx;
         const bool wake = all_threads && n_ > 1;
-        if (wake)
-            start_.arrive_and_wait();
+        if (wake) {
+            pending_.store(n_ - 1);
+            generation_.fetch_add(1); // publishes job_, ctx_ and pending_
+            if (sleepers_.load() > 0)
+                generation_.notify_all();
+        }
         execute(0);
         if (wake)
-            done_.arrive_and_wait();
+            wait_for_workers();
         for (auto& e : errors_)
             if (e)
                 std::rethrow_exception(std::exchange(e, nullptr));
@@ -197,13 +200,56 @@ private:
         }
     }
 
+    // The hand-off: the calling thread publishes a job by bumping generation_, and waits for
+    // pending_ (workers still running) to reach 0. Either side spins for up to spin_time, then
+    // sleeps (atomic wait, a futex) and is woken only if it went to sleep. A std::barrier, which
+    // put the workers to sleep between phases, cost about 20 us per wake-up here (measured: a
+    // batch of one on two threads took 46 us against 20 on one), twice per training step.
+    static constexpr std::chrono::microseconds spin_time{200};
+
+    static void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+
+    /// Spins until ready() or spin_time has passed; true if ready() became true.
+    template<class Ready>
+    static bool spin_until(Ready ready) {
+        const auto deadline = std::chrono::steady_clock::now() + spin_time;
+        for (unsigned k = 1;; ++k) {
+            if (ready())
+                return true;
+            if (k % 64 == 0 && std::chrono::steady_clock::now() > deadline)
+                return false;
+            cpu_relax();
+        }
+    }
+
+    void wait_for_workers() {
+        if (spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; }))
+            return;
+        caller_sleeping_.store(true);
+        for (std::size_t left; (left = pending_.load()) != 0;)
+            pending_.wait(left);
+        caller_sleeping_.store(false);
+    }
+
     void worker_loop(std::size_t t) {
+        std::uint64_t seen = 0;
         for (;;) {
-            start_.arrive_and_wait();
+            if (!spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; })) {
+                sleepers_.fetch_add(1);
+                while (generation_.load() == seen)
+                    generation_.wait(seen);
+                sleepers_.fetch_sub(1);
+            }
+            seen = generation_.load(std::memory_order_acquire);
             if (stop_)
                 return;
             execute(t);
-            done_.arrive_and_wait();
+            if (pending_.fetch_sub(1) == 1 && caller_sleeping_.load())
+                pending_.notify_one();
         }
     }
 
@@ -212,8 +258,10 @@ private:
     std::unique_ptr<chunk_workspace_type[]> chunks_;
     std::vector<T> partial_loss_;
     std::vector<std::exception_ptr> errors_;
-    std::barrier<> start_;
-    std::barrier<> done_;
+    std::atomic<std::uint64_t> generation_{0}; // bumped once per job (and to stop)
+    std::atomic<std::size_t> pending_{0};      // workers that have not finished the job
+    std::atomic<std::size_t> sleepers_{0};     // workers asleep on generation_
+    std::atomic<bool> caller_sleeping_{false}; // the calling thread asleep on pending_
     std::vector<std::thread> threads_;
     job_fn job_ = nullptr;
     void* ctx_ = nullptr;

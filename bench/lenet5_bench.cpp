@@ -34,10 +34,12 @@
 #include <cstring>
 #include <ctime>
 #include <immintrin.h>
+#include <latch>
 #include <memory>
 #include <random>
 #include <span>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -301,6 +303,51 @@ measurement bench_training(const options& opt, const sample_pool& pool, std::siz
             adam_s / n};
 }
 
+/// The machine's own two-core scaling, as a control for the 2-thread rows: two independent
+/// one-thread trainings (each its own model, optimiser and data_parallel(1), batch B) run at the
+/// same time on two threads for the same wall-clock window. Nothing is shared, so whatever makes
+/// their combined images/s less than twice one training's (both cores' clocks, shared caches and
+/// memory, another tenant on the second core) also limits data_parallel(2). Returns the combined
+/// images/s; the median of opt.reps windows.
+double bench_independent_pair(const options& opt, const sample_pool& pool, std::size_t batch) {
+    std::vector<double> per_window;
+    for (int rep = 0; rep < std::max(1, opt.reps); ++rep) {
+        double rate[2] = {0, 0}; // images/s of each training over its own window
+        std::latch start(2);
+        const auto one = [&](std::size_t t) {
+            auto m = std::make_unique<model_t>();
+            tn::init_parameters(*m, tn::init_scheme::pytorch_default, 1 + t);
+            tn::adam<T, P> optimizer(tn::adam_options{.lr = 1e-3});
+            parallel_t workers(1);
+            std::vector<T> grad(P);
+            const std::span<const T, P> params(m->parameters().data(), P);
+            std::size_t first = 512 * t; // different samples in the two trainings
+            const auto step = [&] {
+                workers.accumulate(params, batch, sample_at{&pool, first}, grad);
+                optimizer.step(m->parameters(), grad, T(1) / T(batch));
+                first = (first + batch) % sample_pool::count;
+            };
+            for (int w = 0; w < 3; ++w) // warm-up
+                step();
+            start.arrive_and_wait();
+            const auto t0 = clock_type::now();
+            std::size_t images = 0;
+            double elapsed = 0;
+            do {
+                step();
+                images += batch;
+            } while ((elapsed = seconds_since(t0)) < opt.min_time);
+            rate[t] = double(images) / elapsed;
+        };
+        std::thread second(one, std::size_t{1});
+        one(0);
+        second.join();
+        // The windows start together and last min_time plus at most one step.
+        per_window.push_back(rate[0] + rate[1]);
+    }
+    return median(per_window);
+}
+
 /// Inference: batch 1 is workspace::forward on one image; larger batches go through
 /// data_parallel::predict (as the trainer's evaluation does), keeping the arg-max.
 measurement bench_inference(const options& opt, const sample_pool& pool, std::size_t batch,
@@ -541,6 +588,9 @@ int main(int argc, char** argv) {
     for (std::size_t threads = 1; threads <= opt.max_threads; ++threads)
         for (std::size_t batch : {1, 32, 128})
             results.push_back(bench_training(opt, pool, batch, threads, peak));
+    // Right after the 2-thread rows, so that it sees the same machine state.
+    const double pair_images_per_s =
+        opt.max_threads >= 2 ? bench_independent_pair(opt, pool, 128) : 0.0;
     for (std::size_t batch : {1, 128})
         results.push_back(bench_inference(opt, pool, batch, 1, peak));
 
@@ -550,6 +600,11 @@ int main(int argc, char** argv) {
         std::printf("| %s b=%zu t=%zu | %.0f | %.1f | %.1f %% | %.2f |\n", r.kind.c_str(), r.batch,
                     r.threads, r.images_per_s, 1e6 * double(r.batch) / r.images_per_s,
                     100 * r.peak_fraction, r.cpu_per_wall);
+
+    if (pair_images_per_s > 0)
+        std::printf("\nControl: two independent one-thread trainings at once (b=128): %.0f "
+                    "images/s together\n",
+                    pair_images_per_s);
 
     std::printf("\nTraining step phases (mean us per step)\n\n");
     std::printf("| config | data_parallel::accumulate | adam::step with 1/B (%zu parameters) |\n",
@@ -566,6 +621,9 @@ int main(int argc, char** argv) {
                 peak_isa);
     std::printf("result kind=flops forward=%.0f training=%.0f\n", forward_flops_per_image,
                 training_flops_per_image);
+    if (pair_images_per_s > 0)
+        std::printf("result kind=train_pair batch=128 threads=2 images_per_s=%.3f\n",
+                    pair_images_per_s);
     for (const auto& r : results) {
         std::printf("result kind=%s batch=%zu threads=%zu images_per_s=%.3f "
                     "best_images_per_s=%.3f cpu_per_wall=%.3f",

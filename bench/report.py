@@ -33,6 +33,7 @@ def main(path):
     layers = defaultdict(lambda: defaultdict(list))  # index -> {name, fwd, bwd, macs}
     steps = defaultdict(list)
     peaks, flops = [], {}
+    pairs = []                        # two independent one-thread trainings: img/s together
     infos = {}                        # variant -> [info lines]
     rounds = 0
     with open(path) as log:
@@ -47,6 +48,8 @@ def main(path):
                 cpu[key].append(float(f["cpu_per_wall"]))
             elif line.startswith("result ") and f.get("kind") == "peak":
                 peaks.append(float(f["gflops"]))
+            elif line.startswith("result ") and f.get("kind") == "train_pair":
+                pairs.append(float(f["images_per_s"]))
             elif line.startswith("result ") and f.get("kind") == "flops":
                 flops = {k: float(v) for k, v in f.items() if k != "kind"}
             elif line.startswith("result "):
@@ -101,6 +104,16 @@ def main(path):
         out.append(f"| {kind} b={batch} t={threads} | {tn:.0f} | {pt_text} | {ratio} | "
                    f"{100 * tn * per_image / cap:.1f} % | {pt_peak} | {tn_cpu:.2f}, {pt_cpu} | "
                    f"{best_variant or '-'} |")
+    one, two = typenet.get(("train", 128, 1)), typenet.get(("train", 128, 2))
+    if one and two and pairs:
+        out.append("")
+        out.append(f"Two-core scaling at b=128: two threads over one {med(two) / med(one):.2f}x. "
+                   f"Control, measured right after the two-thread rows: two independent "
+                   f"one-thread trainings at once reach {med(pairs):.0f} images/s together, "
+                   f"{med(pairs) / med(one):.2f}x one training alone: what this machine gives "
+                   f"two busy cores in this run (rounds: "
+                   f"{', '.join(f'{p / o:.2f}x' for p, o in zip(pairs, one))}; two threads "
+                   f"over one per round: {', '.join(f'{t / o:.2f}x' for t, o in zip(two, one))}).")
     out.append("")
     for v in variants:
         out.append(f"PyTorch variant `{v}`:")

@@ -87,13 +87,8 @@ inline void outer_sum_block(T* dW, const std::array<const T*, S>& dy,
 #pragma GCC unroll 8
     for (std::size_t r = 0; r < RB; ++r)
 #pragma GCC unroll 8
-        for (std::size_t k = 0; k < KB; ++k) {
-            T* d = dW + (r0 + r) * M + (v0 + k) * L;
-            if (Tail < L && k + 1 == KB)
-                simd::store<Tail>(d, acc[r][k]);
-            else
-                simd::store<L>(d, acc[r][k]);
-        }
+        for (std::size_t k = 0; k < KB; ++k)
+            simd::store_in_block<KB, Tail>(dW + (r0 + r) * M + (v0 + k) * L, k, acc[r][k]);
 }
 
 /// dx_s[k] = sum_r W[r][k] dy_s[r] for SB samples from s0 and KB packs of k from v0: the rows of
@@ -121,13 +116,8 @@ inline void transposed_block(const T* W, const std::array<const T*, S>& dy,
 #pragma GCC unroll 8
     for (std::size_t s = 0; s < SB; ++s)
 #pragma GCC unroll 8
-        for (std::size_t k = 0; k < KB; ++k) {
-            T* d = dx[s0 + s] + (v0 + k) * L;
-            if (Tail < L && k + 1 == KB)
-                simd::store<Tail>(d, acc[s][k]);
-            else
-                simd::store<L>(d, acc[s][k]);
-        }
+        for (std::size_t k = 0; k < KB; ++k)
+            simd::store_in_block<KB, Tail>(dx[s0 + s] + (v0 + k) * L, k, acc[s][k]);
 }
 
 /// Calls f.template operator()<KB, Tail>(v0) for blocks of the packs covering M positions; Tail

@@ -64,6 +64,26 @@ inline const json_value* json_value::find(std::string_view key) const {
 
 namespace detail {
 
+/// The length of the valid UTF-8 sequence starting at s[i] (RFC 3629: no overlong forms, no
+/// surrogates, at most U+10FFFF), or 0 if there is none. Used to read and to write JSON text.
+inline std::size_t utf8_length(std::string_view s, std::size_t i) {
+    const auto byte = [s](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    if (c < 0x80)
+        return 1;
+    const std::size_t len = c >= 0xC2 && c <= 0xDF   ? 2
+                            : c >= 0xE0 && c <= 0xEF ? 3
+                            : c >= 0xF0 && c <= 0xF4 ? 4
+                                                     : 0;
+    // The second byte's range excludes overlong forms, surrogates and > U+10FFFF.
+    const unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    bool ok = len != 0 && i + len <= s.size() && byte(i + 1) >= lo && byte(i + 1) <= hi;
+    for (std::size_t k = 2; ok && k < len; ++k)
+        ok = byte(i + k) >= 0x80 && byte(i + k) <= 0xBF;
+    return ok ? len : 0;
+}
+
 class json_parser {
 public:
     explicit json_parser(std::string_view text)
@@ -293,23 +313,6 @@ private:
         }
     }
 
-    /// The length of the valid UTF-8 sequence at i_ (RFC 3629: no overlong forms, no surrogates,
-    /// at most U+10FFFF), or 0.
-    std::size_t utf8_length() const {
-        const auto byte = [this](std::size_t k) { return static_cast<unsigned char>(s_[k]); };
-        const unsigned char c = byte(i_);
-        const std::size_t len = c >= 0xC2 && c <= 0xDF   ? 2
-                                : c >= 0xE0 && c <= 0xEF ? 3
-                                : c >= 0xF0 && c <= 0xF4 ? 4
-                                                         : 0;
-        const unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
-        const unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
-        bool ok = len != 0 && i_ + len <= s_.size() && byte(i_ + 1) >= lo && byte(i_ + 1) <= hi;
-        for (std::size_t k = 2; ok && k < len; ++k)
-            ok = byte(i_ + k) >= 0x80 && byte(i_ + k) <= 0xBF;
-        return ok ? len : 0;
-    }
-
     std::string parse_string() {
         ++i_; // '"'
         std::string out;
@@ -324,7 +327,7 @@ private:
             if (c < 0x20)
                 fail("control character in a string (it must be escaped)");
             if (c >= 0x80) {
-                const std::size_t len = utf8_length();
+                const std::size_t len = utf8_length(s_, i_);
                 if (len == 0)
                     fail("invalid UTF-8 in a string");
                 out.append(s_, i_, len);

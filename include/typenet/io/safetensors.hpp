@@ -95,22 +95,12 @@ inline std::string dims_string(const std::vector<std::size_t>& d) {
 /// UTF-8, so a string that is not valid UTF-8 (RFC 3629: no overlong forms, no surrogates, at
 /// most U+10FFFF) is refused with std::invalid_argument.
 inline void append_json_string(std::string& out, std::string_view s) {
-    const auto byte = [&s](std::size_t i) { return static_cast<unsigned char>(s[i]); };
     out += '"';
     for (std::size_t i = 0; i < s.size(); ++i) {
-        const unsigned char c = byte(i);
+        const auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x80) { // a multi-byte sequence: lead byte, then 1-3 continuation bytes
-            const std::size_t len = c >= 0xC2 && c <= 0xDF   ? 2
-                                    : c >= 0xE0 && c <= 0xEF ? 3
-                                    : c >= 0xF0 && c <= 0xF4 ? 4
-                                                             : 0;
-            // The second byte's range excludes overlong forms, surrogates and > U+10FFFF.
-            const unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
-            const unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
-            bool ok = len != 0 && i + len <= s.size() && byte(i + 1) >= lo && byte(i + 1) <= hi;
-            for (std::size_t k = 2; ok && k < len; ++k)
-                ok = byte(i + k) >= 0x80 && byte(i + k) <= 0xBF;
-            if (!ok)
+            const std::size_t len = detail::utf8_length(s, i);
+            if (len == 0)
                 throw std::invalid_argument("typenet::save_safetensors: '" + std::string(s) +
                                             "' is not valid UTF-8 (byte " + std::to_string(i) +
                                             ")");

@@ -46,4 +46,14 @@ inline pack<T> load_in_block(const T* p, std::size_t v) {
     return Tail < L && v + 1 == VB ? load<Tail>(p) : load<L>(p);
 }
 
+/// Stores pack v of VB at `p`: the last of the range only its Tail lanes (masked).
+template<std::size_t VB, std::size_t Tail, class T>
+inline void store_in_block(T* p, std::size_t v, pack<T> x) {
+    constexpr std::size_t L = width<T>;
+    if (Tail < L && v + 1 == VB)
+        store<Tail>(p, x);
+    else
+        store<L>(p, x);
+}
+
 } // namespace typenet::simd

@@ -261,23 +261,26 @@ struct measurement {
     double accumulate_s = 0, adam_s = 0;
 };
 
-/// One training step per call, as examples/fashion_mnist.cpp does per batch: the batch's summed
-/// gradient over `threads` workers, then an Adam step that scales it by 1/B.
-measurement bench_training(const options& opt, const sample_pool& pool, std::size_t batch,
-                           std::size_t threads, double peak) {
-    auto m = std::make_unique<model_t>();
-    tn::init_parameters(*m, tn::init_scheme::pytorch_default, 1);
-    tn::adam<T, P> optimizer(tn::adam_options{.lr = 1e-3});
-    parallel_t workers(threads);
-    std::vector<T> grad(P);
-    const std::span<const T, P> params(m->parameters().data(), P);
-    std::size_t first = 0, steps = 0;
-    double loss_sum = 0;
-    // Phase times are taken inside real training (three clock reads per step, negligible next
-    // to a step): Adam's cost depends on its state (e.g. denormal moments), so timing it on
-    // made-up gradients would not tell what training pays.
-    double accumulate_s = 0, adam_s = 0;
-    const auto per_call = time_calls(opt, [&] {
+/// A training as examples/fashion_mnist.cpp runs it: per step the batch's summed gradient over
+/// the workers, then an Adam step that scales it by 1/B. Parameters start from PyTorch's default
+/// initialisation (`seed`); the batches run through the pool from sample `first`.
+struct training_run {
+    std::unique_ptr<model_t> m = std::make_unique<model_t>();
+    tn::adam<T, P> optimizer{tn::adam_options{.lr = 1e-3}};
+    parallel_t workers;
+    std::vector<T> grad = std::vector<T>(P);
+    std::size_t first;
+
+    training_run(std::size_t threads, std::uint64_t seed, std::size_t first_sample)
+        : workers(threads)
+        , first(first_sample) {
+        tn::init_parameters(*m, tn::init_scheme::pytorch_default, seed);
+    }
+
+    /// One step; returns the batch's summed loss and adds the seconds spent in accumulate and
+    /// in the Adam step to the two counters.
+    T step(const sample_pool& pool, std::size_t batch, double& accumulate_s, double& adam_s) {
+        const std::span<const T, P> params(m->parameters().data(), P);
         const auto t0 = clock_type::now();
         const T loss = workers.accumulate(params, batch, sample_at{&pool, first}, grad);
         const auto t1 = clock_type::now();
@@ -285,9 +288,24 @@ measurement bench_training(const options& opt, const sample_pool& pool, std::siz
         const auto t2 = clock_type::now();
         accumulate_s += std::chrono::duration<double>(t1 - t0).count();
         adam_s += std::chrono::duration<double>(t2 - t1).count();
-        ++steps;
-        loss_sum += double(loss);
         first = (first + batch) % sample_pool::count;
+        return loss;
+    }
+};
+
+/// One training step per call.
+measurement bench_training(const options& opt, const sample_pool& pool, std::size_t batch,
+                           std::size_t threads, double peak) {
+    training_run run(threads, 1, 0);
+    std::size_t steps = 0;
+    double loss_sum = 0;
+    // Phase times are taken inside real training (three clock reads per step, negligible next
+    // to a step): Adam's cost depends on its state (e.g. denormal moments), so timing it on
+    // made-up gradients would not tell what training pays.
+    double accumulate_s = 0, adam_s = 0;
+    const auto per_call = time_calls(opt, [&] {
+        loss_sum += double(run.step(pool, batch, accumulate_s, adam_s));
+        ++steps;
     });
     if (!std::isfinite(loss_sum))
         std::printf("warning: training loss is not finite (%g)\n", loss_sum);
@@ -315,18 +333,10 @@ double bench_independent_pair(const options& opt, const sample_pool& pool, std::
         double rate[2] = {0, 0}; // images/s of each training over its own window
         std::latch start(2);
         const auto one = [&](std::size_t t) {
-            auto m = std::make_unique<model_t>();
-            tn::init_parameters(*m, tn::init_scheme::pytorch_default, 1 + t);
-            tn::adam<T, P> optimizer(tn::adam_options{.lr = 1e-3});
-            parallel_t workers(1);
-            std::vector<T> grad(P);
-            const std::span<const T, P> params(m->parameters().data(), P);
-            std::size_t first = 512 * t; // different samples in the two trainings
-            const auto step = [&] {
-                workers.accumulate(params, batch, sample_at{&pool, first}, grad);
-                optimizer.step(m->parameters(), grad, T(1) / T(batch));
-                first = (first + batch) % sample_pool::count;
-            };
+            // Different parameters and samples in the two trainings.
+            training_run run(1, 1 + t, 512 * t);
+            double accumulate_s = 0, adam_s = 0; // not reported here
+            const auto step = [&] { run.step(pool, batch, accumulate_s, adam_s); };
             for (int w = 0; w < 3; ++w) // warm-up
                 step();
             start.arrive_and_wait();

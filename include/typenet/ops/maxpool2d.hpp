@@ -5,10 +5,10 @@
 //
 // forward_scan/backward_scan are the definition, for any P. For 2×2 windows (LeNet's) on floats
 // forward/backward use forward_pairs/backward_pairs: the same scan on SIMD packs (the forward
-// only on rows of at least a pack). Compiled, the
-// scalar scan's selects became compare-and-branch code, and in training (where the arg-max is
-// unpredictable) its mispredictions made the backward several times slower than a fixed-data
-// profile showed. tests/ops/maxpool2d_test.cpp compares the two on random data, ties and NaNs.
+// only on rows of at least a pack). Compiled, the scalar scan's selects became compare-and-branch
+// code; in training the arg-max is unpredictable, and LeNet-5's whole pass went from 23.5 to
+// 27.4 us per sample as training went on, most of the difference in that branch (perf).
+// tests/ops/maxpool2d_test.cpp compares the two on random data, ties and NaNs.
 
 #include "typenet/shape/conv_arithmetic.hpp"
 #include "typenet/shape/shape.hpp"
@@ -50,7 +50,7 @@ struct maxpool2d {
     template<class T>
     static void forward(tensor_view<const T, In> x, tensor_view<T, output_shape> y) {
         // A row narrower than a pack leaves lanes idle; there the compiler's vectorisation of
-        // the scan along the output row is faster (16x8x8: 0.06 against 0.17 us, measured) and
+        // the scan along the output row is faster (16x8x8: 0.08 against 0.17 us, measured) and
         // it has no data-dependent branch.
         if constexpr (pairs_v<T> && W >= simd::width<T>)
             forward_pairs(x, y);

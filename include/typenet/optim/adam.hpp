@@ -149,9 +149,8 @@ private:
     /// 0 where -tiny < x < tiny, else x (lane-wise, branch-free). Written as "flush the small"
     /// rather than "keep the large" so that a NaN moment stays NaN, as in torch.
     static simd::pack<T> flush_tiny(simd::pack<T> x, T tiny) {
-        const auto small = (x < tiny) & (x > -tiny); // lanes of all ones or all zeros
-        using bits = decltype(small);
-        return reinterpret_cast<simd::pack<T>>(reinterpret_cast<bits>(x) & ~small);
+        const simd::mask<T> small = (x < tiny) & (x > -tiny);
+        return simd::select<T>(small, simd::pack<T>{}, x);
     }
 
     adam_options options_;

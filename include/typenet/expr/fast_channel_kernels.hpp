@@ -68,18 +68,14 @@ struct geometry {
 template<class G, bool Accumulate, class T>
 inline void store_real_outputs(T* out, const T* wide, std::size_t p0, std::size_t count) {
     const std::size_t end = p0 + count;
-    for (std::size_t p = p0; p < end;) {
-        const std::size_t i = p / G::W, j = p % G::W;
-        if (j >= G::OW) { // a wrapped position: skip to the next row
-            p = (i + 1) * G::W;
+    for (std::size_t i = p0 / G::W; i * G::W < end; ++i) { // the real outputs of row i
+        const std::size_t lo = std::max(p0, i * G::W), hi = std::min(end, i * G::W + G::OW);
+        if (lo >= hi) // only wrapped positions of row i in [p0, end)
             continue;
-        }
-        const std::size_t len = std::min(G::OW - j, end - p);
-        T* o = out + i * G::OW + j;
-        const T* w = wide + (p - p0);
-        for (std::size_t t = 0; t < len; ++t)
+        T* o = out + i * G::OW + (lo - i * G::W);
+        const T* w = wide + (lo - p0);
+        for (std::size_t t = 0; t < hi - lo; ++t)
             o[t] = Accumulate ? o[t] + w[t] : w[t];
-        p += len;
     }
 }
 
@@ -417,14 +413,12 @@ inline void input_gradient_block(T* dx, const T* k, const T* g, std::size_t r0, 
         const std::size_t row = r0 + r;
         const std::size_t c = row / (KH * KW), u = row / KW % KH, v = row % KW;
         T* dxc = dx + c * IH * IW + u * IW + v;
-        for (std::size_t p = p0; p < end;) { // one row segment of g's pixels at a time
-            const std::size_t a = p / GW, b = p % GW;
-            const std::size_t len = std::min(GW - b, end - p);
-            T* o = dxc + a * IW + b;
-            const T* src = col[r] + (p - p0);
-            for (std::size_t t = 0; t < len; ++t)
+        for (std::size_t a = p0 / GW; a * GW < end; ++a) { // the block's pixels in g's row a
+            const std::size_t lo = std::max(p0, a * GW), hi = std::min(end, (a + 1) * GW);
+            T* o = dxc + a * IW + (lo - a * GW);
+            const T* src = col[r] + (lo - p0);
+            for (std::size_t t = 0; t < hi - lo; ++t)
                 o[t] += src[t];
-            p += len;
         }
     }
 }

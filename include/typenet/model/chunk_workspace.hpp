@@ -41,8 +41,7 @@ public:
             std::array<std::size_t, S> labels;
             for (std::size_t s = 0; s < S; ++s) {
                 const auto [x, label] = sample(first + s);
-                workspace<Net, In, T>::check_label(label);
-                labels[s] = label;
+                labels[s] = workspace<Net, In, T>::check_label(label);
                 boost::hana::at_c<0>(acts_[s]).view() = x;
             }
             net::forward_chunk(params.data(), acts_);

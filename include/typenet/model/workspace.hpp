@@ -4,6 +4,7 @@
 // shared by every worker, each with its own workspace (see DESIGN.md §4).
 
 #include "typenet/compose/network.hpp"
+#include "typenet/model/label.hpp"
 #include "typenet/tensor/tensor.hpp"
 
 #include <boost/hana/at.hpp>
@@ -11,8 +12,6 @@
 #include <array>
 #include <cstddef>
 #include <span>
-#include <stdexcept>
-#include <string>
 
 namespace typenet {
 
@@ -47,27 +46,31 @@ public:
     }
 
     /// Forward and backward for one labelled sample: returns the loss and ADDS dL/dparams to
-    /// gradients(); input_gradient() then holds dL/dx.
+    /// gradients(); input_gradient() then holds dL/dx. The label may have any integer type
+    /// (checked_label: a negative one or one >= classes throws std::out_of_range).
+    template<class Label>
     T forward_backward(std::span<const T, parameter_count> params, const input_type& x,
-                       std::size_t label) {
+                       Label label) {
         return forward_backward(params, x.view(), label);
     }
+    template<class Label>
     T forward_backward(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
-                       std::size_t label) {
+                       Label label) {
         return pass<true>(params, x, label, gradients_.data());
     }
     /// The same when nobody reads dL/dx (training): input_gradient() is then unspecified, and
     /// a first conv layer skips its input-gradient correlation.
+    template<class Label>
     T forward_backward(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
-                       std::size_t label, skip_input_gradient_t) {
+                       Label label, skip_input_gradient_t) {
         return pass<false>(params, x, label, gradients_.data());
     }
     /// The same, but ADDS dL/dparams to `grad` instead of gradients(): a caller that owns the
     /// batch's gradient (data_parallel's first worker) accumulates into it directly and saves a
     /// copy of the whole parameter block per batch.
+    template<class Label>
     T forward_backward(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
-                       std::size_t label, std::span<T, parameter_count> grad,
-                       skip_input_gradient_t) {
+                       Label label, std::span<T, parameter_count> grad, skip_input_gradient_t) {
         return pass<false>(params, x, label, grad.data());
     }
 
@@ -77,32 +80,29 @@ public:
     std::span<T, parameter_count> gradients() { return gradients_; }
     void zero_grad() { gradients_.fill(T{}); }
 
-    /// Throws std::out_of_range unless label < classes.
-    static void check_label(std::size_t label) {
-        if (label >= classes)
-            throw std::out_of_range("typenet: label " + std::to_string(label) +
-                                    " is out of range for " + std::to_string(classes) +
-                                    " classes (valid labels are 0.." + std::to_string(classes - 1) +
-                                    ")");
+    /// `label` as an index; throws std::out_of_range unless 0 <= label < classes.
+    template<class Label>
+    static std::size_t check_label(Label label) {
+        return checked_label(label, classes);
     }
 
 private:
-    template<bool InputGradient>
-    T pass(std::span<const T, parameter_count> params, tensor_view<const T, In> x,
-           std::size_t label, T* grad) {
+    template<bool InputGradient, class Label>
+    T pass(std::span<const T, parameter_count> params, tensor_view<const T, In> x, Label label,
+           T* grad) {
         // An invalid network has reported its first failed rule already (one error, not two).
         if constexpr (net::valid)
             static_assert(has_loss<Net>{},
                           "typenet::model::forward_backward: the network has no loss; end the seq "
                           "with softmax_ce (forward() works without one)");
         if constexpr (has_loss<Net>::value && net::valid) {
-            check_label(label);
+            const std::size_t index = check_label(label);
             forward(params, x);
             using loss = typename net::template layer<net::layer_count - 1>;
             using logits_shape = typename net::output_shape;
             auto& dlogits = boost::hana::at_c<net::body_count>(grads_);
             const T l = loss::template op<logits_shape>::forward_backward(
-                std::as_const(output()).view(), label, dlogits.view());
+                std::as_const(output()).view(), index, dlogits.view());
             net::template backward<InputGradient>(params.data(), acts_, grads_, grad);
             return l;
         } else {

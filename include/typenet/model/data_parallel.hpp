@@ -30,6 +30,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -45,23 +46,32 @@ public:
     static constexpr std::size_t parameter_count = workspace_type::parameter_count;
     using params_span = std::span<const T, parameter_count>;
 
-    /// `threads` workers (at least 1); the calling thread is worker 0.
+    /// `threads` workers (at least 1); the calling thread is worker 0. When the system refuses a
+    /// worker thread (a thread or memory limit), the workers already started are stopped and
+    /// joined, and std::system_error says which thread of how many could not start.
     explicit data_parallel(std::size_t threads)
         : n_(std::max<std::size_t>(threads, 1))
         , workspaces_(std::make_unique<workspace_type[]>(n_))
         , chunks_(std::make_unique<chunk_workspace_type[]>(n_))
         , partial_loss_(n_)
         , errors_(n_) {
-        for (std::size_t t = 1; t < n_; ++t)
-            threads_.emplace_back([this, t] { worker_loop(t); });
+        threads_.reserve(n_ - 1);
+        for (std::size_t t = 1; t < n_; ++t) {
+            try {
+                threads_.emplace_back([this, t] { worker_loop(t); });
+            } catch (const std::system_error& e) {
+                // The destructor does not run for a constructor that throws, and destroying a
+                // joinable std::thread calls std::terminate: stop the started ones here.
+                stop_workers();
+                throw std::system_error(e.code(), "typenet::data_parallel: cannot start worker "
+                                                  "thread " +
+                                                      std::to_string(t) + " of " +
+                                                      std::to_string(n_ - 1) + " (" +
+                                                      std::to_string(n_) + " threads requested)");
+            }
+        }
     }
-    ~data_parallel() {
-        stop_ = true;
-        generation_.fetch_add(1);
-        generation_.notify_all();
-        for (auto& th : threads_)
-            th.join();
-    }
+    ~data_parallel() { stop_workers(); }
     data_parallel(const data_parallel&) = delete;
     data_parallel& operator=(const data_parallel&) = delete;
 
@@ -232,6 +242,16 @@ private:
         for (std::size_t left; (left = pending_.load()) != 0;)
             pending_.wait(left);
         caller_sleeping_.store(false);
+    }
+
+    /// Wakes every started worker with the stop flag set and joins it.
+    void stop_workers() {
+        stop_ = true;
+        generation_.fetch_add(1);
+        generation_.notify_all();
+        for (auto& th : threads_)
+            th.join();
+        threads_.clear();
     }
 
     void worker_loop(std::size_t t) {

@@ -17,7 +17,7 @@
 // forward (dL/dW and dL/dx each take as many MACs as the forward); 1 MAC = 2 FLOPs. Bias, ReLU,
 // pooling, softmax and the optimiser are element-wise and not counted.
 
-#include "dsl/lenet5.hpp"
+#include "typenet/dsl/lenet5.hpp"
 #include "typenet/model/data_parallel.hpp"
 #include "typenet/optim/adam.hpp"
 #include "typenet/optim/init.hpp"

@@ -11,7 +11,7 @@
 // differing quantity prints a line with MISMATCH (CTest fails on either). The formulas, with the
 // notes' typos corrected, are docs/derivations.md §1-§8.
 
-#include "dsl/seed_net.hpp"
+#include "typenet/dsl/seed_net.hpp"
 
 #include <algorithm>
 #include <array>

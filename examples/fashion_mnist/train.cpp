@@ -2,7 +2,7 @@
 // LeNet-5 (dsl/lenet5.hpp) with data_parallel and Adam or SGD, evaluates on the test set after
 // every epoch, and writes the CSV log, the plot and (through weights.cpp) the weights.
 
-#include "dsl/lenet5.hpp"
+#include "typenet/dsl/lenet5.hpp"
 #include "typenet/io/idx.hpp"
 #include "typenet/model/data_parallel.hpp"
 #include "typenet/optim/adam.hpp"

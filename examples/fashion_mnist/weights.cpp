@@ -1,7 +1,7 @@
 // The trainer's weights files: typenet's safetensors format for dsl::lenet5 on 1x28x28 in float.
 // A unit of its own, beside the training loop (trainer.hpp).
 
-#include "dsl/lenet5.hpp"
+#include "typenet/dsl/lenet5.hpp"
 #include "typenet/io/safetensors.hpp"
 
 #include "trainer.hpp"

@@ -4,7 +4,7 @@
 // static_assert nor fails to compile, whatever the arguments. Compiling this file is the test;
 // main() only gives CTest a program to run (compile_fail.traits_sf).
 
-#include "dsl/lenet5.hpp"
+#include "typenet/dsl/lenet5.hpp"
 
 #include <cstddef>
 #include <type_traits>

@@ -2,8 +2,8 @@
 // activation shapes folded through the layers, the layer list, parameter offsets and counts, the
 // parameter entries (PyTorch names, dims, fans) and the signature.
 #define BOOST_TEST_MODULE compose.network
-#include "dsl/lenet5.hpp"
-#include "dsl/seed_net.hpp"
+#include "typenet/dsl/lenet5.hpp"
+#include "typenet/dsl/seed_net.hpp"
 
 #include <boost/hana/length.hpp>
 #include <boost/test/unit_test.hpp>

@@ -1,8 +1,8 @@
 // summary<Net, In>() (include/typenet/compose/summary.hpp): one row per leaf layer with its
 // input and output shapes, parameter count and offset, then the total.
 #define BOOST_TEST_MODULE compose.summary
-#include "dsl/lenet5.hpp"
-#include "dsl/seed_net.hpp"
+#include "typenet/dsl/lenet5.hpp"
+#include "typenet/dsl/seed_net.hpp"
 
 #include <boost/test/unit_test.hpp>
 

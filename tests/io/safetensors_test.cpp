@@ -16,7 +16,7 @@
 //   `--epochs 1 --train-limit 3000 --test-limit 1000 --threads 1` the trainer printed test
 //   accuracy 0.6180 and PyTorch, on the same 1000 images / 255, "torch accuracy 0.6180".
 #define BOOST_TEST_MODULE io.safetensors
-#include "dsl/lenet5.hpp"
+#include "typenet/dsl/lenet5.hpp"
 #include "typenet/io/safetensors.hpp"
 
 #include <boost/test/unit_test.hpp>

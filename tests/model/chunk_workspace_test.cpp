@@ -3,7 +3,7 @@
 // through workspace, for LeNet-5 (tail = the dense layers), an all-dense network (the tail is
 // the whole body) and a network without a tail.
 #define BOOST_TEST_MODULE model.chunk_workspace
-#include "dsl/lenet5.hpp"
+#include "typenet/dsl/lenet5.hpp"
 #include "typenet/model/chunk_workspace.hpp"
 
 #include <boost/test/unit_test.hpp>

@@ -5,8 +5,8 @@
 // Points are drawn at random (fixed seeds) and kept only if every ReLU input and every max-pool
 // window's top-two gap is far from a kink; each perturbed evaluation re-checks the branch.
 #define BOOST_TEST_MODULE model.gradcheck
-#include "dsl/lenet5.hpp"
-#include "dsl/seed_net.hpp"
+#include "typenet/dsl/lenet5.hpp"
+#include "typenet/dsl/seed_net.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -2,8 +2,8 @@
 // parameter_count, parameters()/gradients() layout, forward, forward_backward (ADDS to the
 // gradients), zero_grad, input_gradient, the label check, and nested seqs.
 #define BOOST_TEST_MODULE model.model
-#include "dsl/lenet5.hpp"
-#include "dsl/seed_net.hpp"
+#include "typenet/dsl/lenet5.hpp"
+#include "typenet/dsl/seed_net.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -5,8 +5,8 @@
 // (DESIGN.md §4). Float models are held to float accuracy.
 // Reference numbers: tests/data/gen_pytorch_parity.py (pytorch_parity_reference.hpp).
 #define BOOST_TEST_MODULE model.pytorch_parity
-#include "dsl/lenet5.hpp"
-#include "dsl/seed_net.hpp"
+#include "typenet/dsl/lenet5.hpp"
+#include "typenet/dsl/seed_net.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,8 +1,8 @@
 // forward_backward(..., skip_input_gradient) — what data_parallel uses for training — gives the
 // same loss and bit-identical parameter gradients as the full pass; only dL/dx is skipped.
 #define BOOST_TEST_MODULE skip_input_gradient
-#include "dsl/lenet5.hpp"
-#include "dsl/seed_net.hpp"
+#include "typenet/dsl/lenet5.hpp"
+#include "typenet/dsl/seed_net.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,8 +1,8 @@
 // workspace<Net, In, T> (include/typenet/model/workspace.hpp): what one worker writes. Several
 // workspaces sharing one read-only parameter block must each reproduce the model's numbers.
 #define BOOST_TEST_MODULE model.workspace
-#include "dsl/lenet5.hpp"
-#include "dsl/seed_net.hpp"
+#include "typenet/dsl/lenet5.hpp"
+#include "typenet/dsl/seed_net.hpp"
 
 #include <boost/test/unit_test.hpp>
 

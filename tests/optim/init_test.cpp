@@ -3,7 +3,7 @@
 // LeNet-5), every value lies within its scheme's bound, the draws fill that bound like
 // U(-b, b) (mean 0, variance b^2/3), and a seed always gives the same parameters.
 #define BOOST_TEST_MODULE optim.init
-#include "dsl/lenet5.hpp"
+#include "typenet/dsl/lenet5.hpp"
 #include "typenet/optim/init.hpp"
 
 #include <boost/test/unit_test.hpp>

@@ -2,8 +2,8 @@
 // include/typenet/layers/): each misuse must be *detectable* as a false trait, not only a failed
 // build (compile-fail cases for the messages live in tests/compile_fail/).
 #define BOOST_TEST_MODULE shape.diagnostics
-#include "dsl/lenet5.hpp"
-#include "dsl/seed_net.hpp"
+#include "typenet/dsl/lenet5.hpp"
+#include "typenet/dsl/seed_net.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -2,7 +2,7 @@
 // after a warm-up the count must not move across forward_backward, data_parallel::accumulate
 // (1 and 2 threads) and an optimizer step.
 #define BOOST_TEST_MODULE no_allocation
-#include "dsl/lenet5.hpp"
+#include "typenet/dsl/lenet5.hpp"
 #include "typenet/model/data_parallel.hpp"
 #include "typenet/optim/adam.hpp"
 #include "typenet/optim/sgd.hpp"

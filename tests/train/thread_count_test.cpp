@@ -2,7 +2,7 @@
 // bit-identical for a fixed thread count; a throwing sample (bad label) surfaces as an exception
 // from accumulate, not as a hang or a crash.
 #define BOOST_TEST_MODULE thread_count
-#include "dsl/lenet5.hpp"
+#include "typenet/dsl/lenet5.hpp"
 #include "typenet/model/data_parallel.hpp"
 
 #include <boost/test/unit_test.hpp>

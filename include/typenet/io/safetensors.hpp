@@ -15,8 +15,8 @@
 // with both signatures in the message. A file without the signature (e.g. written by PyTorch) is
 // accepted if its tensors match by name, dtype and shape.
 //
-// Saving writes a temporary file in the target's directory and renames it over the target, so the
-// target is either the old file or the complete new one, never a half-written file. Loading
+// Saving goes through atomic_file (io/atomic_file.hpp), so the target is either the old file or
+// the complete new one, never a half-written file. Loading
 // validates the whole file before it changes a single parameter.
 
 #include "typenet/compose/network.hpp"

@@ -241,6 +241,21 @@ bool plot_curves(const fs::path& csv, const fs::path& png) {
 
 int run(const options& opt) {
     const auto t_start = std::chrono::steady_clock::now();
+    // The outputs are checked before the data are read and the training runs: a --save into a
+    // missing directory or onto a FIFO fails now, not at the end.
+    const std::pair<const char*, const std::string*> outputs[] = {
+        {"--save", &opt.save},
+        {"--csv", &opt.csv},
+        {"--plot", opt.csv.empty() ? nullptr : &opt.plot}};
+    for (const auto& [name, path] : outputs) {
+        if (!opt.load.empty() || !path || path->empty())
+            continue;
+        try {
+            tn::check_replaceable(*path);
+        } catch (const tn::io_error& e) {
+            throw std::runtime_error(std::string(name) + ": " + e.what());
+        }
+    }
     const fs::path dir = opt.data;
     const dataset_t test = tn::load_dataset<input_shape, T>(
         dir / "t10k-images-idx3-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz", classes);
@@ -300,7 +315,7 @@ int run(const options& opt) {
             opt.augment == "flip" ? sample_at::mix(opt.seed, epoch) | 1u : 0u;
         double loss_sum = 0;
         std::size_t seen = 0, step = 0;
-        const std::size_t steps = (train_count + opt.batch - 1) / opt.batch;
+        const std::size_t steps = train_count / opt.batch + (train_count % opt.batch != 0);
         for (std::size_t first = 0; first < train_count; first += opt.batch) {
             const std::size_t b = std::min(opt.batch, train_count - first);
             const T loss =

@@ -278,6 +278,22 @@ BOOST_FIXTURE_TEST_CASE(a_file_where_a_directory_should_be, temp_dir) {
     BOOST_TEST(read_text(path / "file") == "x");
 }
 
+// check_replaceable: the same refusals before anything is written, and nothing created.
+BOOST_FIXTURE_TEST_CASE(checked_before_writing, temp_dir) {
+    BOOST_TEST(contains(error_of([&] { tn::check_replaceable(path / "no" / "w.bin"); }),
+                        (path / "no" / "w.bin").string() + ": cannot write in the directory " +
+                            (path / "no").string() + ": No such file or directory"));
+    fs::create_directory(path / "d");
+    BOOST_TEST(contains(error_of([&] { tn::check_replaceable(path / "d"); }),
+                        (path / "d").string() + ": is a directory, not a regular file"));
+    BOOST_TEST_REQUIRE(mkfifo((path / "pipe").c_str(), 0600) == 0);
+    BOOST_TEST(contains(error_of([&] { tn::check_replaceable(path / "pipe"); }), "is a FIFO"));
+    tn::check_replaceable(path / "new.bin");
+    write_text(path / "old.bin", "old");
+    tn::check_replaceable(path / "old.bin");
+    BOOST_TEST(entries() == (names{"d", "old.bin", "pipe"}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(a_target_without_a_file_name) {
     const auto msg = error_of([&] { tn::write_file_atomically("some/dir/", "data"); });
     BOOST_TEST(contains(msg, "some/dir/: not a file name"));

@@ -253,6 +253,20 @@ private:
     bool committed_ = false;
 };
 
+/// Throws the io_error that atomic_file(target) would throw for what `target` is (not a regular
+/// file, links that cannot be followed) or for its directory (missing, not a directory, not
+/// writable), without creating anything: to check an output before long work.
+inline void check_replaceable(const std::filesystem::path& target) {
+    if (target.filename().empty())
+        throw io_error(target, "not a file name");
+    const auto dir = detail::directory_or_dot(detail::resolve_write_target(target).parent_path());
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+        const int e = errno;
+        throw io_error(target, "cannot write in the directory " + dir.string() + ": " +
+                                   detail::errno_text(e));
+    }
+}
+
 /// Writes `bytes` to `target` through an atomic_file. Throws io_error.
 inline void write_file_atomically(const std::filesystem::path& target, std::string_view bytes) {
     atomic_file out(target);

@@ -16,8 +16,8 @@
 // accepted if its tensors match by name, dtype and shape.
 //
 // Saving goes through atomic_file (io/atomic_file.hpp), so the target is either the old file or
-// the complete new one, never a half-written file. Loading
-// validates the whole file before it changes a single parameter.
+// the complete new one, never a half-written file. Loading validates the whole file before it
+// changes a single parameter.
 
 #include "typenet/compose/network.hpp"
 #include "typenet/io/atomic_file.hpp"

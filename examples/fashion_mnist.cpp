@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "fashion_mnist: error: %s\nRun with --help for more information.\n",
                      e.what());
         return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "fashion_mnist: error: %s\n", e.what());
+        return 1;
     }
     try {
         return fashion_mnist::run(opt);

@@ -2,8 +2,9 @@
 # Installs what typenet's build, tests and main job need on Debian 12 (as root, or with sudo).
 # Extra package names given as arguments are installed too (bench/run.sh adds PyTorch).
 set -euo pipefail
+# gnuplot-nox (no X11; 4 packages, about 5 MB): the trainer's PNG plot, also in its tests.
 packages=(cmake g++ make libboost-dev libboost-test-dev librange-v3-dev zlib1g-dev
-          nlohmann-json3-dev dataset-fashion-mnist time)
+          nlohmann-json3-dev dataset-fashion-mnist time gnuplot-nox)
 packages+=("$@")
 missing=()
 for p in "${packages[@]}"; do

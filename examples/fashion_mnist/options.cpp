@@ -3,7 +3,9 @@
 
 #include "options.hpp"
 
+#include <cfloat>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
@@ -15,6 +17,8 @@ namespace fashion_mnist {
 
 namespace {
 
+constexpr double infinity = std::numeric_limits<double>::infinity();
+
 /// One option: its name, where its value goes (exactly one target), its checks and its help.
 struct option_spec {
     std::string_view name; // "--epochs"
@@ -24,33 +28,59 @@ struct option_spec {
     double* real = nullptr;                     // FLOAT
     std::string* text = nullptr;                // TEXT
     bool positive = false;                      // the number must be > 0
+    std::size_t most = 0;                       // UINT: at most this (0: no limit)
+    double low = -infinity, high = infinity;    // FLOAT: in [low, high] ...
+    bool low_open = false, high_open = false;   // ... or (low, ...), (..., high)
+    bool float_normal = false;                  // FLOAT: a normal float (the model's type)
     std::vector<std::string_view> choices = {}; // TEXT: one of these
 };
 
 /// The options, bound to `o`, in --help order.
 std::vector<option_spec> option_specs(options& o) {
     return {
-        {.name = "--epochs", .help = "passes over the training set", .count = &o.epochs},
+        {.name = "--epochs",
+         .help = "passes over the training set (to evaluate without training: --load)",
+         .count = &o.epochs,
+         .positive = true},
         {.name = "--batch", .help = "mini-batch size", .count = &o.batch, .positive = true},
         {.name = "--lr",
          .help = "learning rate of the first epoch",
          .real = &o.lr,
-         .positive = true},
-        {.name = "--lr-decay", .help = "learning-rate factor per epoch", .real = &o.lr_decay},
+         .positive = true,
+         .float_normal = true},
+        {.name = "--lr-decay",
+         .help = "learning-rate factor per epoch, in (0, 1]",
+         .real = &o.lr_decay,
+         .low = 0,
+         .high = 1,
+         .low_open = true},
         {.name = "--optimizer",
          .help = "adam or sgd",
          .text = &o.optimizer,
          .choices = {"adam", "sgd"}},
         {.name = "--init",
-         .help = "parameter initialisation: pytorch_default, kaiming_uniform or xavier_uniform",
-         .text = &o.init},
+         .help = "parameter initialisation",
+         .text = &o.init,
+         .choices = {"pytorch_default", "kaiming_uniform", "xavier_uniform"}},
         {.name = "--augment",
          .help = "training-data augmentation: flip (random left-right mirror) or none",
          .text = &o.augment,
          .choices = {"flip", "none"}},
-        {.name = "--momentum", .help = "SGD momentum", .real = &o.momentum},
-        {.name = "--weight-decay", .help = "L2 weight decay", .real = &o.weight_decay},
-        {.name = "--threads", .help = "worker threads", .count = &o.threads, .positive = true},
+        {.name = "--momentum",
+         .help = "SGD momentum, in [0, 1)",
+         .real = &o.momentum,
+         .low = 0,
+         .high = 1,
+         .high_open = true},
+        {.name = "--weight-decay",
+         .help = "L2 weight decay, >= 0",
+         .real = &o.weight_decay,
+         .low = 0},
+        {.name = "--threads",
+         .help = "worker threads, at most 256",
+         .count = &o.threads,
+         .positive = true,
+         .most = max_threads},
         {.name = "--seed", .help = "seed of initialisation and shuffling", .seed = &o.seed},
         {.name = "--data",
          .help = "directory with the Fashion-MNIST IDX .gz files",
@@ -78,8 +108,15 @@ std::string quoted(std::string_view s) {
     return q += '\'';
 }
 
+/// `v` as --help and the messages show it (%g).
+std::string number_string(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
 template<class U>
-U parse_unsigned(std::string_view name, std::string_view value, bool positive) {
+U parse_unsigned(std::string_view name, std::string_view value, bool positive, std::size_t most) {
     unsigned long long v = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (value.empty() || ec == std::errc::invalid_argument || end != value.data() + value.size())
@@ -89,10 +126,14 @@ U parse_unsigned(std::string_view name, std::string_view value, bool positive) {
         throw usage_error(std::string(name) + ": " + quoted(value) + " is too large");
     if (positive && v == 0)
         throw usage_error(std::string(name) + ": must be positive, got 0");
+    if (most && v > most)
+        throw usage_error(std::string(name) + ": " + std::string(value) + " is more than " +
+                          std::to_string(most) + ", the most this program accepts");
     return static_cast<U>(v);
 }
 
-double parse_real(std::string_view name, std::string_view value, bool positive) {
+double parse_real(const option_spec& s, std::string_view value) {
+    const std::string_view name = s.name;
     double v = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (value.empty() || ec == std::errc::invalid_argument || end != value.data() + value.size())
@@ -100,18 +141,34 @@ double parse_real(std::string_view name, std::string_view value, bool positive) 
     constexpr double max = std::numeric_limits<double>::max();
     if (ec == std::errc::result_out_of_range || !(v >= -max && v <= max)) // inf, nan
         throw usage_error(std::string(name) + ": " + quoted(value) + " is not a finite number");
-    if (positive && !(v > 0))
+    if (s.positive && !(v > 0))
         throw usage_error(std::string(name) + ": must be positive, got " + std::string(value));
+    const bool above = s.low_open ? v > s.low : v >= s.low;
+    const bool below = s.high_open ? v < s.high : v <= s.high;
+    if (!above || !below) {
+        const std::string range = s.high == infinity
+                                      ? (s.low_open ? "> " : ">= ") + number_string(s.low)
+                                      : "in " + std::string(s.low_open ? "(" : "[") +
+                                            number_string(s.low) + ", " + number_string(s.high) +
+                                            (s.high_open ? ")" : "]");
+        throw usage_error(std::string(name) + ": must be " + range + ", got " + std::string(value));
+    }
+    // The model computes in float: a value below FLT_MIN is subnormal there or rounds to 0 (a
+    // learning rate of 4.9e-324 would train with a zero rate), one above FLT_MAX becomes inf.
+    if (s.float_normal && !(v >= FLT_MIN && v <= FLT_MAX))
+        throw usage_error(std::string(name) + ": " + std::string(value) +
+                          " is not a normal float (the model's type): it must lie in [" +
+                          number_string(FLT_MIN) + ", " + number_string(FLT_MAX) + "]");
     return v;
 }
 
 void assign(const option_spec& s, std::string_view value) {
     if (s.count)
-        *s.count = parse_unsigned<std::size_t>(s.name, value, s.positive);
+        *s.count = parse_unsigned<std::size_t>(s.name, value, s.positive, s.most);
     else if (s.seed)
-        *s.seed = parse_unsigned<std::uint64_t>(s.name, value, s.positive);
+        *s.seed = parse_unsigned<std::uint64_t>(s.name, value, s.positive, s.most);
     else if (s.real)
-        *s.real = parse_real(s.name, value, s.positive);
+        *s.real = parse_real(s, value);
     else {
         if (!s.choices.empty()) {
             bool member = false;
@@ -148,11 +205,8 @@ std::string value_string(const option_spec& s) {
         return std::to_string(*s.count);
     if (s.seed)
         return std::to_string(*s.seed);
-    if (s.real) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%g", *s.real);
-        return buf;
-    }
+    if (s.real)
+        return number_string(*s.real);
     return *s.text;
 }
 
@@ -201,6 +255,20 @@ bool parse_options(const std::vector<std::string>& args, options& opt) {
             value = args[++i];
         }
         assign(specs[k], value);
+    }
+    // The learning rate of the last epoch, lr * lr_decay^(epochs - 1), must still be a normal
+    // float, or the last epochs would train with a zero (or subnormal) rate.
+    const double decays = double(opt.epochs > 0 ? opt.epochs - 1 : 0);
+    if (const double last_lr = opt.lr * std::pow(opt.lr_decay, decays); !(last_lr >= FLT_MIN)) {
+        // Shown through its logarithm: it may be too small for a double too.
+        const double e = std::log10(opt.lr) + decays * std::log10(opt.lr_decay);
+        const double exponent = std::floor(e);
+        char shown[48];
+        std::snprintf(shown, sizeof shown, "%ge%.0f", std::pow(10.0, e - exponent), exponent);
+        throw usage_error("--lr-decay: " + number_string(opt.lr_decay) +
+                          " makes the learning rate of epoch " + std::to_string(opt.epochs) + " " +
+                          shown + ", below the smallest normal float (" + number_string(FLT_MIN) +
+                          "); raise --lr-decay or lower --epochs");
     }
     return true;
 }

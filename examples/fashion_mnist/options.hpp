@@ -7,9 +7,12 @@
 //   -h, --help                     help_text(): every option, its value type and default
 //
 // Values: UINT a decimal integer >= 0 (no sign), FLOAT a finite decimal number, TEXT anything
-// (also ''); some must be positive (> 0), some one of a set. Anything else, an unknown option,
-// an option without its value, or an argument that is not an option throws usage_error with a
-// message that names the option or argument.
+// (also ''); some must be positive (> 0), lie in a range (--lr-decay, --momentum,
+// --weight-decay, --threads) or be one of a set. --lr must be a normal float, the model's type,
+// and so must the last epoch's learning rate, lr * lr_decay^(epochs - 1). Every option is
+// checked here, before the trainer reads any data. Anything else, an unknown option, an option
+// without its value, or an argument that is not an option throws usage_error with a message that
+// names the option or argument.
 
 #include <stdexcept>
 #include <string>
@@ -18,6 +21,10 @@
 #include "trainer.hpp"
 
 namespace fashion_mnist {
+
+/// The most worker threads --threads accepts: far more than the cores of the machines this runs
+/// on, and each thread costs its own workspaces.
+inline constexpr std::size_t max_threads = 256;
 
 /// A bad command line; what() names the option or argument and says what is wrong.
 struct usage_error : std::runtime_error {

@@ -3,6 +3,7 @@
 // every epoch, and writes the CSV log, the plot and (through weights.cpp) the weights.
 
 #include "typenet/dsl/lenet5.hpp"
+#include "typenet/io/atomic_file.hpp"
 #include "typenet/io/idx.hpp"
 #include "typenet/model/data_parallel.hpp"
 #include "typenet/optim/adam.hpp"
@@ -17,13 +18,17 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <memory>
 #include <numeric>
 #include <random>
 #include <span>
+#include <spawn.h>
 #include <stdexcept>
 #include <string>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <variant>
 #include <vector>
@@ -138,44 +143,119 @@ std::string format_seconds(double s) {
     return buf;
 }
 
-/// Writes `text` to `path` through a temporary file and a rename: never half-written.
-void write_atomically(const fs::path& path, const std::string& text) {
-    const fs::path tmp = path.string() + ".tmp";
-    std::FILE* out = std::fopen(tmp.c_str(), "wb");
-    const bool written = out && std::fwrite(text.data(), 1, text.size(), out) == text.size();
-    if (!out || std::fclose(out) != 0 || !written)
-        throw std::runtime_error(tmp.string() + ": cannot write");
-    fs::rename(tmp, path);
+/// `path` as a gnuplot string: in single quotes, where only a quote is special (doubled). A
+/// relative path gets "./" in front, since gnuplot reads a name that starts with '<' (and an
+/// output that starts with '|') as a shell command, and '-' as inline data.
+std::string gnuplot_string(const fs::path& path) {
+    const std::string s = (path.is_absolute() ? "" : "./") + path.string();
+    if (s.find_first_of("\n\r") != std::string::npos)
+        throw std::runtime_error(path.string() + ": gnuplot cannot take a file name with a line "
+                                                 "break");
+    std::string q = "'";
+    for (const char c : s)
+        (q += c) += c == '\'' ? "'" : "";
+    return q += '\'';
 }
 
-void plot_curves(const std::string& csv, const std::string& png) {
-    if (png.empty() || std::system("command -v gnuplot >/dev/null 2>&1") != 0)
-        return;
-    const std::string script = "set terminal pngcairo size 900,400; set output '" + png +
-                               ".tmp'; set datafile separator ','; set key autotitle columnhead;"
-                               "set multiplot layout 1,2; set xlabel 'epoch';"
-                               "plot '" +
-                               csv +
-                               "' using 1:2 with linespoints title 'train loss', '' "
-                               "using 1:4 with linespoints title 'test loss';"
-                               "plot '" +
-                               csv +
-                               "' using 1:3 with linespoints title 'test accuracy';"
-                               "unset multiplot";
-    const std::string cmd = "gnuplot -e \"" + script + "\" 2>/dev/null";
-    if (std::system(cmd.c_str()) == 0) {
-        fs::rename(png + ".tmp", png);
-        std::printf("plot: %s\n", png.c_str());
-    } else {
-        std::error_code ec;
-        fs::remove(png + ".tmp", ec);
+/// Runs gnuplot (from PATH, without a shell) with `script` on its standard input. Returns false
+/// if gnuplot is not installed; throws std::runtime_error if it fails (its messages go to
+/// stderr).
+bool run_gnuplot(const std::string& script) {
+    // The whole script is in the pipe before gnuplot starts, so writing it can neither block nor
+    // raise SIGPIPE (if gnuplot exits early); a script too long for the pipe is refused.
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        throw std::runtime_error(std::string("cannot start gnuplot: ") + std::strerror(errno));
+    const bool queued =
+        fcntl(fds[1], F_SETFL, O_NONBLOCK) == 0 &&
+        write(fds[1], script.data(), script.size()) == static_cast<ssize_t>(script.size());
+    close(fds[1]);
+    if (!queued) {
+        close(fds[0]);
+        throw std::runtime_error("cannot pass the plot script to gnuplot (file names too long?)");
     }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[0], STDIN_FILENO);
+    char name[] = "gnuplot";
+    char* argv[] = {name, nullptr};
+    pid_t pid = 0;
+    const int spawned = posix_spawnp(&pid, name, &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[0]);
+    if (spawned == ENOENT)
+        return false;
+    if (spawned != 0)
+        throw std::runtime_error(std::string("cannot start gnuplot: ") + std::strerror(spawned));
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            throw std::runtime_error(std::string("cannot wait for gnuplot: ") +
+                                     std::strerror(errno));
+    if (WIFSIGNALED(status))
+        throw std::runtime_error("gnuplot was killed by signal " +
+                                 std::to_string(WTERMSIG(status)));
+    if (WEXITSTATUS(status) != 0)
+        throw std::runtime_error("gnuplot failed (exit status " +
+                                 std::to_string(WEXITSTATUS(status)) + ")");
+    return true;
+}
+
+/// Plots the CSV log `csv` into `png`: gnuplot writes the atomic_file's temporary file, which
+/// then replaces `png`. Returns false if gnuplot is not installed. Throws std::runtime_error
+/// naming `png`.
+bool plot_curves(const fs::path& csv, const fs::path& png) {
+    tn::atomic_file out(png);
+    const std::string data = gnuplot_string(csv);
+    const std::string script = "set terminal pngcairo size 900,400\n"
+                               "set output " +
+                               gnuplot_string(out.temp_path()) +
+                               "\n"
+                               "set datafile separator ','\n"
+                               "set key autotitle columnhead\n"
+                               "set multiplot layout 1,2\n"
+                               "set xlabel 'epoch'\n"
+                               "plot " +
+                               data +
+                               " using 1:2 with linespoints title 'train loss', "
+                               "'' using 1:4 with linespoints title 'test loss'\n"
+                               "plot " +
+                               data +
+                               " using 1:3 with linespoints title 'test accuracy'\n"
+                               "unset multiplot\n"
+                               "unset output\n";
+    try {
+        if (!run_gnuplot(script))
+            return false;
+    } catch (const std::runtime_error& e) {
+        throw tn::io_error(png, e.what());
+    }
+    std::error_code ec;
+    if (fs::file_size(out.temp_path(), ec) == 0 || ec)
+        throw tn::io_error(png, "gnuplot wrote nothing");
+    out.commit();
+    return true;
 }
 
 } // namespace
 
 int run(const options& opt) {
     const auto t_start = std::chrono::steady_clock::now();
+    // The outputs are checked before the data are read and the training runs: a --save into a
+    // missing directory or onto a FIFO fails now, not at the end.
+    const std::pair<const char*, const std::string*> outputs[] = {
+        {"--save", &opt.save},
+        {"--csv", &opt.csv},
+        {"--plot", opt.csv.empty() ? nullptr : &opt.plot}};
+    for (const auto& [name, path] : outputs) {
+        if (!opt.load.empty() || !path || path->empty())
+            continue;
+        try {
+            tn::check_replaceable(*path);
+        } catch (const tn::io_error& e) {
+            throw std::runtime_error(std::string(name) + ": " + e.what());
+        }
+    }
     const fs::path dir = opt.data;
     const dataset_t test = tn::load_dataset<input_shape, T>(
         dir / "t10k-images-idx3-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz", classes);
@@ -223,6 +303,7 @@ int run(const options& opt) {
     const bool tty = isatty(STDOUT_FILENO);
     std::string log = "epoch,train_loss,test_accuracy,test_loss,seconds\n";
     evaluation last;
+    std::string log_error; // the last failed write of the CSV log ("": written)
 
     for (std::size_t epoch = 1; epoch <= opt.epochs; ++epoch) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -234,7 +315,7 @@ int run(const options& opt) {
             opt.augment == "flip" ? sample_at::mix(opt.seed, epoch) | 1u : 0u;
         double loss_sum = 0;
         std::size_t seen = 0, step = 0;
-        const std::size_t steps = (train_count + opt.batch - 1) / opt.batch;
+        const std::size_t steps = train_count / opt.batch + (train_count % opt.batch != 0);
         for (std::size_t first = 0; first < train_count; first += opt.batch) {
             const std::size_t b = std::min(opt.batch, train_count - first);
             const T loss =
@@ -278,22 +359,48 @@ int run(const options& opt) {
         log += std::to_string(epoch) + "," + std::to_string(loss_sum / double(seen)) + "," +
                std::to_string(last.accuracy) + "," + std::to_string(last.loss) + "," +
                std::to_string(secs) + "\n";
-        if (!opt.csv.empty())
-            write_atomically(opt.csv, log);
+        // A log that cannot be written (a full disk) must not cost the run or the weights: the
+        // run goes on, and the failure is reported at the end. A later write that succeeds
+        // writes the whole log.
+        if (!opt.csv.empty()) {
+            try {
+                tn::write_file_atomically(opt.csv, log);
+                log_error.clear();
+            } catch (const tn::io_error& e) {
+                if (log_error.empty())
+                    std::fprintf(stderr,
+                                 "fashion_mnist: warning: training goes on without the log: %s\n",
+                                 e.what());
+                log_error = e.what();
+            }
+        }
     }
     print_confusion(last);
     if (!opt.save.empty()) {
         save_weights(params, opt.save);
         std::printf("weights: %s\n", opt.save.c_str());
     }
-    if (!opt.csv.empty()) {
+    std::string plot_error;
+    if (!opt.csv.empty() && log_error.empty())
         std::printf("log: %s\n", opt.csv.c_str());
-        plot_curves(opt.csv, opt.plot);
+    if (!opt.csv.empty() && log_error.empty() && !opt.plot.empty()) {
+        try {
+            if (plot_curves(opt.csv, opt.plot))
+                std::printf("plot: %s\n", opt.plot.c_str());
+            else
+                std::printf("plot: skipped (gnuplot is not installed)\n");
+        } catch (const std::exception& e) {
+            plot_error = e.what();
+        }
     }
     const double total =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     std::printf("final test accuracy %.4f on %zu images after %zu epochs, %.1f s in total\n",
                 last.accuracy, test_count, opt.epochs, total);
+    if (!log_error.empty())
+        throw std::runtime_error("the log was not written: " + log_error);
+    if (!plot_error.empty())
+        throw std::runtime_error("the plot was not written: " + plot_error);
     return 0;
 }
 

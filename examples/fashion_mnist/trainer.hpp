@@ -39,7 +39,10 @@ struct options {
 };
 
 /// Trains (or, with opt.load, evaluates saved weights) and prints the report; returns the exit
-/// status. Throws std::exception on bad data, a failed save or a diverged run. (train.cpp)
+/// status. Throws std::exception on an output that cannot be written (checked before the data
+/// are read), bad data, a failed save of the weights or a diverged run. A log or plot that cannot
+/// be written does not stop the run: the exception comes at the end, after the weights are
+/// saved. (train.cpp)
 int run(const options& opt);
 
 /// The trainer's network (dsl::lenet5 on 1x28x28, float) as a safetensors file: the flat

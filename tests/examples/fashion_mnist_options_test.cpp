@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(every_option_sets_its_field) {
                                  "--optimizer",    "sgd",
                                  "--init",         "xavier_uniform",
                                  "--augment",      "none",
-                                 "--momentum",     "-0.5",
+                                 "--momentum",     "0.5",
                                  "--weight-decay", "1e-4",
                                  "--threads",      "7",
                                  "--seed",         "18446744073709551615",
@@ -83,7 +83,7 @@ BOOST_AUTO_TEST_CASE(every_option_sets_its_field) {
     BOOST_TEST(o.optimizer == "sgd");
     BOOST_TEST(o.init == "xavier_uniform");
     BOOST_TEST(o.augment == "none");
-    BOOST_TEST(o.momentum == -0.5);
+    BOOST_TEST(o.momentum == 0.5);
     BOOST_TEST(o.weight_decay == 1e-4);
     BOOST_TEST(o.threads == 7u);
     BOOST_TEST(o.seed == 18446744073709551615ull);
@@ -117,17 +117,18 @@ BOOST_AUTO_TEST_CASE(help_lists_every_option_with_its_default) {
     BOOST_TEST_MESSAGE(h);
     BOOST_TEST(contains(h, "Usage: fm [OPTIONS]\n"));
     BOOST_TEST(contains(h, "  -h,--help                   Print this help message and exit\n"));
-    BOOST_TEST(contains(h, "  --epochs UINT=40            passes over the training set\n"));
+    BOOST_TEST(contains(h, "  --epochs UINT:POSITIVE=40   passes over the training set"));
     BOOST_TEST(contains(h, "  --batch UINT:POSITIVE=64    mini-batch size\n"));
     BOOST_TEST(contains(h, "  --lr FLOAT:POSITIVE=0.002   learning rate of the first epoch\n"));
     BOOST_TEST(contains(h, "  --lr-decay FLOAT=0.9        "));
     BOOST_TEST(contains(h, "  --optimizer TEXT:{adam,sgd}=adam\n" + std::string(30, ' ') +
                                "adam or sgd\n"));
-    BOOST_TEST(contains(h, "  --init TEXT=pytorch_default parameter initialisation"));
+    BOOST_TEST(contains(h, "  --init TEXT:{pytorch_default,kaiming_uniform,xavier_uniform}="
+                           "pytorch_default\n"));
     BOOST_TEST(contains(h, "  --augment TEXT:{flip,none}=flip\n"));
     BOOST_TEST(contains(h, "  --momentum FLOAT=0.9 "));
     BOOST_TEST(contains(h, "  --weight-decay FLOAT=0 "));
-    BOOST_TEST(contains(h, "  --threads UINT:POSITIVE=2 "));
+    BOOST_TEST(contains(h, "  --threads UINT:POSITIVE=2   worker threads, at most 256\n"));
     BOOST_TEST(contains(h, "  --seed UINT=1 "));
     BOOST_TEST(contains(h, "  --data TEXT=/usr/share/datasets/fashion-mnist\n"));
     BOOST_TEST(contains(h, "  --save TEXT=fashion_mnist_lenet5.safetensors\n"));
@@ -149,8 +150,8 @@ BOOST_AUTO_TEST_CASE(unknown_options_and_stray_arguments) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_values) {
-    BOOST_TEST(error_of({"--epochs"}) == "--epochs: missing value (UINT)");
-    BOOST_TEST(error_of({"--epochs", "--data", "d"}) == "--epochs: missing value (UINT)");
+    BOOST_TEST(error_of({"--epochs"}) == "--epochs: missing value (UINT:POSITIVE)");
+    BOOST_TEST(error_of({"--epochs", "--data", "d"}) == "--epochs: missing value (UINT:POSITIVE)");
     BOOST_TEST(error_of({"--optimizer"}) == "--optimizer: missing value (TEXT:{adam,sgd})");
     BOOST_TEST(error_of({"--epochs="}) == "--epochs: '' is not a non-negative integer");
     BOOST_TEST(error_of({"--lr="}) == "--lr: '' is not a number");
@@ -179,14 +180,65 @@ BOOST_AUTO_TEST_CASE(positive_values) {
     BOOST_TEST(error_of({"--threads", "0"}) == "--threads: must be positive, got 0");
     BOOST_TEST(error_of({"--lr", "0"}) == "--lr: must be positive, got 0");
     BOOST_TEST(error_of({"--lr", "-1e-3"}) == "--lr: must be positive, got -1e-3");
-    BOOST_TEST(parse({"--epochs", "0", "--train-limit", "0"}).epochs == 0u);
-    BOOST_TEST(parse({"--lr-decay", "0"}).lr_decay == 0.0);
+    BOOST_TEST(parse({"--train-limit", "0"}).train_limit == 0u);
+}
+
+// Zero epochs would save untrained weights; evaluating saved weights is --load.
+BOOST_AUTO_TEST_CASE(zero_epochs_are_refused) {
+    BOOST_TEST(error_of({"--epochs", "0"}) == "--epochs: must be positive, got 0");
+    BOOST_TEST(parse({"--epochs", "1"}).epochs == 1u);
+}
+
+// The model computes in float: a rate that is 0 or subnormal there does not train, one beyond
+// FLT_MAX is inf.
+BOOST_AUTO_TEST_CASE(the_learning_rate_is_a_normal_float) {
+    const std::string range = " is not a normal float (the model's type): it must lie in "
+                              "[1.17549e-38, 3.40282e+38]";
+    BOOST_TEST(error_of({"--lr", "4.9e-324"}) == "--lr: 4.9e-324" + range);
+    BOOST_TEST(error_of({"--lr", "1e-40"}) == "--lr: 1e-40" + range); // subnormal in float
+    BOOST_TEST(error_of({"--lr", "1e39"}) == "--lr: 1e39" + range);
+    BOOST_TEST(parse({"--lr", "1.2e-38", "--epochs", "1"}).lr == 1.2e-38);
+    BOOST_TEST(parse({"--lr", "3e38"}).lr == 3e38);
+}
+
+BOOST_AUTO_TEST_CASE(ranges) {
+    BOOST_TEST(error_of({"--lr-decay", "-1"}) == "--lr-decay: must be in (0, 1], got -1");
+    BOOST_TEST(error_of({"--lr-decay", "0"}) == "--lr-decay: must be in (0, 1], got 0");
+    BOOST_TEST(error_of({"--lr-decay", "1.5"}) == "--lr-decay: must be in (0, 1], got 1.5");
+    BOOST_TEST(parse({"--lr-decay", "1"}).lr_decay == 1.0);
+    BOOST_TEST(error_of({"--momentum", "-0.5"}) == "--momentum: must be in [0, 1), got -0.5");
+    BOOST_TEST(error_of({"--momentum", "1"}) == "--momentum: must be in [0, 1), got 1");
+    BOOST_TEST(parse({"--momentum", "0"}).momentum == 0.0);
+    BOOST_TEST(error_of({"--weight-decay", "-1e-4"}) == "--weight-decay: must be >= 0, got -1e-4");
+    BOOST_TEST(parse({"--weight-decay", "0"}).weight_decay == 0.0);
+}
+
+// The last epoch's rate, lr * lr_decay^(epochs - 1), must not underflow float either.
+BOOST_AUTO_TEST_CASE(the_last_learning_rate_is_a_normal_float) {
+    BOOST_TEST(error_of({"--lr-decay", "1e-10"}) ==
+               "--lr-decay: 1e-10 makes the learning rate of epoch 40 2e-393, below the "
+               "smallest normal float (1.17549e-38); raise --lr-decay or lower --epochs");
+    BOOST_TEST(contains(error_of({"--lr", "1e-37", "--lr-decay", "0.5", "--epochs", "5"}),
+                        "epoch 5 6.25e-39, below the smallest normal float"));
+    BOOST_TEST(parse({"--lr-decay", "1e-10", "--epochs", "2"}).lr_decay == 1e-10);
+}
+
+BOOST_AUTO_TEST_CASE(thread_count_limit) {
+    BOOST_TEST(error_of({"--threads", "1000"}) ==
+               "--threads: 1000 is more than 256, the most this program accepts");
+    BOOST_TEST(error_of({"--threads", "257"}) ==
+               "--threads: 257 is more than 256, the most this program accepts");
+    BOOST_TEST(parse({"--threads", "256"}).threads == 256u);
 }
 
 BOOST_AUTO_TEST_CASE(values_from_a_set) {
     BOOST_TEST(error_of({"--optimizer", "foo"}) == "--optimizer: 'foo' is not one of adam, sgd");
     BOOST_TEST(error_of({"--optimizer", "Adam"}) == "--optimizer: 'Adam' is not one of adam, sgd");
     BOOST_TEST(error_of({"--augment", ""}) == "--augment: '' is not one of flip, none");
+    BOOST_TEST(error_of({"--init", "bogus"}) ==
+               "--init: 'bogus' is not one of pytorch_default, kaiming_uniform, xavier_uniform");
+    for (const char* scheme : {"pytorch_default", "kaiming_uniform", "xavier_uniform"})
+        BOOST_TEST(parse({"--init", scheme}).init == scheme);
 }
 
 BOOST_AUTO_TEST_CASE(an_option_given_twice) {

@@ -3,6 +3,8 @@
 // variable, even on a thread with a small stack; copies are deep; the inline variant (for
 // targets without a heap) holds the state inside the object.
 #define BOOST_TEST_MODULE model.model_storage
+#include "typenet/dsl/seed_net.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <array>

@@ -424,8 +424,8 @@ constexpr std::size_t MiB = std::size_t{1} << 20;
 
 BOOST_FIXTURE_TEST_CASE(gzip_promising_more_than_it_can_inflate_to, temp_dir) {
     // 512 images of 1024x1024 (512 MiB) promised; the stream inflates to 32 MiB of zeros, from
-    // about 32 KB on disk, which cannot inflate beyond ~33 MB. It used to be read to the end
-    // (into a buffer doubling past 32 MiB) before being found truncated.
+    // about 32 KB on disk, which cannot inflate beyond ~33 MB. Read to the end before being found
+    // truncated, it would fill a buffer doubling past 32 MiB.
     const fs::path file = path / "bomb-images.gz";
     write_gz_zeros(file, images_header(512, 1024, 1024), 32 * MiB, {}, 9);
     const auto compressed = fs::file_size(file);
@@ -451,8 +451,8 @@ BOOST_FIXTURE_TEST_CASE(gzip_promising_more_than_it_can_inflate_to, temp_dir) {
 
 BOOST_FIXTURE_TEST_CASE(the_promised_payload_is_allocated_once, temp_dir) {
     // 20 MiB of zeros and 64 KiB of noise: the ~85 KB file may inflate to 25 MiB, so that
-    // promise passes the ratio check. A buffer that doubles as it fills reached 32 MiB for the
-    // 20 MiB present; one allocation of what the header promises does not exceed it.
+    // promise passes the ratio check. A buffer that doubles as it fills would reach 32 MiB for
+    // the 20 MiB present; one allocation of what the header promises does not exceed it.
     const bytes noise = random_bytes(64 * 1024, 3);
     const std::size_t present = 20 * MiB + noise.size();
     const std::uint32_t rows = 1024, cols = static_cast<std::uint32_t>(present / 1024 / 4);

@@ -399,7 +399,7 @@ BOOST_FIXTURE_TEST_CASE(not_a_safetensors_file, temp_dir) {
 }
 
 BOOST_FIXTURE_TEST_CASE(only_regular_files_are_read, temp_dir) {
-    // /dev/zero never ends: reading it whole grew until std::bad_alloc, naming no file.
+    // /dev/zero never ends: reading it whole would grow until std::bad_alloc, naming no file.
     tn::model<small_net, small_input> m;
     auto msg = error_of([&] { tn::load_safetensors(m, "/dev/zero"); });
     BOOST_TEST(contains(msg, "/dev/zero: is a character device, not a weights file"));

@@ -48,7 +48,7 @@ public:
         // O_NONBLOCK: if the path became a FIFO since stat(), open() must not wait for a writer.
         fd_ = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd_ < 0)
-            throw io_error(path_, std::string("cannot open: ") + std::strerror(errno));
+            fail("cannot open");
         if (::fstat(fd_, &st) != 0)
             fail("cannot stat");
         if (!S_ISREG(st.st_mode))
@@ -60,10 +60,7 @@ public:
     }
     input_file(const input_file&) = delete;
     input_file& operator=(const input_file&) = delete;
-    ~input_file() {
-        if (fd_ >= 0)
-            ::close(fd_);
-    }
+    ~input_file() { close_fd(); }
 
     const std::filesystem::path& path() const { return path_; }
     int fd() const { return fd_; }
@@ -80,8 +77,11 @@ public:
             const ::ssize_t r = ::read(fd_, p + got, std::min<std::size_t>(n - got, 1u << 30));
             if (r < 0 && errno == EINTR)
                 continue;
-            if (r < 0)
-                fail((std::string("read error in the ") + what).c_str());
+            if (r < 0) {
+                const int e = errno; // before building the message can change it
+                throw io_error(path_,
+                               std::string("read error in the ") + what + ": " + std::strerror(e));
+            }
             if (r == 0)
                 throw io_error(path_, "the file ended " + std::to_string(n - got) +
                                           " bytes before the end of the " + what +
@@ -91,11 +91,20 @@ public:
     }
 
 private:
+    // Only the constructor refuses or fails, and a constructor that throws runs no destructor:
+    // these close the descriptor themselves.
     [[noreturn]] void refuse(mode_t mode, const char* kind) {
+        close_fd();
         throw io_error(path_, std::string("is ") + non_regular_file_kind(mode) + ", not " + kind);
     }
     [[noreturn]] void fail(const char* what) {
-        throw io_error(path_, std::string(what) + ": " + std::strerror(errno));
+        const int e = errno;
+        close_fd();
+        throw io_error(path_, std::string(what) + ": " + std::strerror(e));
+    }
+    void close_fd() {
+        if (fd_ >= 0)
+            ::close(std::exchange(fd_, -1));
     }
 
     std::filesystem::path path_;

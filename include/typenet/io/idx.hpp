@@ -165,7 +165,7 @@ inline void check_idx_promise(gz_reader& in, std::uint64_t header, std::uint64_t
                               const std::string& promised) {
     const std::uint64_t size = in.file_size();
     const std::string head = "truncated: the header promises " + promised + " (" +
-                             std::to_string(n) + " bytes after " + "the header) but ";
+                             std::to_string(n) + " bytes after the header) but ";
     if (!in.compressed()) {
         const std::uint64_t present = size > header ? size - header : 0;
         if (n > present)
@@ -176,7 +176,7 @@ inline void check_idx_promise(gz_reader& in, std::uint64_t header, std::uint64_t
     if (size > (std::numeric_limits<std::uint64_t>::max() - deflate_slack) / deflate_max_ratio)
         return;
     const std::uint64_t most = deflate_max_ratio * size + deflate_slack;
-    if (n > most || header + n > most)
+    if (n > most || header + n > most) // n first: header + n can wrap around
         throw io_error(in.path(), head + "the file's " + std::to_string(size) +
                                       " compressed bytes inflate to at most " +
                                       std::to_string(most) + " (deflate's maximum ratio is " +

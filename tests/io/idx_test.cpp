@@ -11,8 +11,11 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 #include <zlib.h>
+
+#include "../optim/count_new.hpp"
 
 namespace fs = std::filesystem;
 using bytes = std::vector<std::uint8_t>;
@@ -65,6 +68,52 @@ void write_gz(const fs::path& p, const bytes& b) {
         BOOST_REQUIRE_EQUAL(gzwrite(f, b.data(), static_cast<unsigned>(b.size())),
                             static_cast<int>(b.size()));
     BOOST_REQUIRE_EQUAL(gzclose(f), Z_OK);
+}
+
+/// A gzip file (zlib level `level`) of `head` followed by `zeros` zero bytes and then `tail`,
+/// written a block at a time.
+void write_gz_zeros(const fs::path& p, const bytes& head, std::size_t zeros, const bytes& tail,
+                    int level) {
+    gzFile f = gzopen(p.c_str(), ("wb" + std::to_string(level)).c_str());
+    BOOST_REQUIRE(f);
+    BOOST_REQUIRE_EQUAL(gzwrite(f, head.data(), static_cast<unsigned>(head.size())),
+                        static_cast<int>(head.size()));
+    const bytes block(std::size_t{1} << 20, 0);
+    while (zeros > 0) {
+        const auto n = static_cast<unsigned>(std::min(zeros, block.size()));
+        BOOST_REQUIRE_EQUAL(gzwrite(f, block.data(), n), static_cast<int>(n));
+        zeros -= n;
+    }
+    if (!tail.empty())
+        BOOST_REQUIRE_EQUAL(gzwrite(f, tail.data(), static_cast<unsigned>(tail.size())),
+                            static_cast<int>(tail.size()));
+    BOOST_REQUIRE_EQUAL(gzclose(f), Z_OK);
+}
+
+/// The 16 header bytes of an images file.
+bytes images_header(std::uint32_t count, std::uint32_t rows, std::uint32_t cols) {
+    bytes b;
+    put_be32(b, 0x803);
+    put_be32(b, count);
+    put_be32(b, rows);
+    put_be32(b, cols);
+    return b;
+}
+
+bytes random_bytes(std::size_t n, unsigned seed) {
+    std::mt19937 rng(seed);
+    bytes b(n);
+    for (auto& v : b)
+        v = static_cast<std::uint8_t>(rng());
+    return b;
+}
+
+/// The largest single allocation f() makes (tests/optim/count_new.hpp counts them).
+template<class F>
+std::size_t largest_allocation_of(F&& f) {
+    typenet::test::largest_allocation = 0;
+    f();
+    return typenet::test::largest_allocation.load();
 }
 
 void write_raw(const fs::path& p, const bytes& b) {
@@ -363,6 +412,148 @@ BOOST_FIXTURE_TEST_CASE(corrupt_gzip, temp_dir) {
 BOOST_FIXTURE_TEST_CASE(directory_instead_of_file, temp_dir) {
     const auto msg = error_of([&] { typenet::read_idx_labels(path); });
     BOOST_TEST(contains(msg, path.string()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Memory is bounded by what the header promises, checked against the file before anything is
+// allocated for it; never by what a stream inflates to.
+BOOST_AUTO_TEST_SUITE(bounded_reads)
+
+constexpr std::size_t MiB = std::size_t{1} << 20;
+
+BOOST_FIXTURE_TEST_CASE(gzip_promising_more_than_it_can_inflate_to, temp_dir) {
+    // 512 images of 1024x1024 (512 MiB) promised; the stream inflates to 32 MiB of zeros, from
+    // about 32 KB on disk, which cannot inflate beyond ~33 MB. Read to the end before being found
+    // truncated, it would fill a buffer doubling past 32 MiB.
+    const fs::path file = path / "bomb-images.gz";
+    write_gz_zeros(file, images_header(512, 1024, 1024), 32 * MiB, {}, 9);
+    const auto compressed = fs::file_size(file);
+    std::string msg;
+    const std::size_t largest =
+        largest_allocation_of([&] { msg = error_of([&] { typenet::read_idx_images(file); }); });
+    BOOST_TEST(largest < 64 * 1024u);
+    BOOST_TEST(contains(msg, "bomb-images.gz: truncated: the header promises 512 images of "
+                             "1024x1024 (536870912 bytes after the header) but the file's " +
+                                 std::to_string(compressed) +
+                                 " compressed bytes inflate to at most"));
+    BOOST_TEST(contains(msg, "(deflate's maximum ratio is 1032:1)"));
+
+    // Far beyond the ratio: 2^32-1 labels from a gzip file of a few dozen bytes.
+    bytes labels;
+    put_be32(labels, 0x801);
+    put_be32(labels, 0xffffffffu);
+    write_gz(path / "many-labels.gz", labels);
+    msg = error_of([&] { typenet::read_idx_labels(path / "many-labels.gz"); });
+    BOOST_TEST(contains(msg, "many-labels.gz: truncated: the header promises 4294967295 labels"));
+    BOOST_TEST(contains(msg, "compressed bytes inflate to at most"));
+}
+
+BOOST_FIXTURE_TEST_CASE(the_promised_payload_is_allocated_once, temp_dir) {
+    // 20 MiB of zeros and 64 KiB of noise: the ~85 KB file may inflate to 25 MiB, so that
+    // promise passes the ratio check. A buffer that doubles as it fills would reach 32 MiB for
+    // the 20 MiB present; one allocation of what the header promises does not exceed it.
+    const bytes noise = random_bytes(64 * 1024, 3);
+    const std::size_t present = 20 * MiB + noise.size();
+    const std::uint32_t rows = 1024, cols = static_cast<std::uint32_t>(present / 1024 / 4);
+    BOOST_REQUIRE_EQUAL(std::size_t{4} * rows * cols, present);
+    write_gz_zeros(path / "exact.gz", images_header(4, rows, cols), 20 * MiB, noise, 1);
+    std::size_t largest = largest_allocation_of([&] {
+        const auto im = typenet::read_idx_images(path / "exact.gz");
+        BOOST_TEST(im.pixels.size() == present);
+        BOOST_TEST(std::equal(noise.begin(), noise.end(), im.pixels.end() - 64 * 1024));
+    });
+    BOOST_TEST(largest == present); // the pixels, nothing larger
+
+    write_gz_zeros(path / "short.gz", images_header(5, rows, cols), 20 * MiB, noise, 1);
+    const std::size_t promised = std::size_t{5} * rows * cols;
+    std::string msg;
+    largest = largest_allocation_of(
+        [&] { msg = error_of([&] { typenet::read_idx_images(path / "short.gz"); }); });
+    BOOST_TEST(largest <= promised);
+    BOOST_TEST(largest < 2 * present);
+    BOOST_TEST(contains(msg, "short.gz: truncated: the header promises 5 images of 1024x" +
+                                 std::to_string(cols) + " (" + std::to_string(promised) +
+                                 " bytes after the header) but the data ends after " +
+                                 std::to_string(present) + " bytes"));
+}
+
+BOOST_FIXTURE_TEST_CASE(uncompressed_file_shorter_than_its_header_says, temp_dir) {
+    // The exact size is known from the file system: refused without reading the payload.
+    auto b = images_header(512, 1024, 1024);
+    b.resize(16 + MiB, 7);
+    write_raw(path / "short-raw", b);
+    std::string msg;
+    const std::size_t largest = largest_allocation_of(
+        [&] { msg = error_of([&] { typenet::read_idx_images(path / "short-raw"); }); });
+    BOOST_TEST(largest < 64 * 1024u);
+    BOOST_TEST(contains(msg, "short-raw: truncated: the header promises 512 images of 1024x1024 "
+                             "(536870912 bytes after the header) but the data ends after "
+                             "1048576 bytes"));
+}
+
+BOOST_FIXTURE_TEST_CASE(wrong_extents_refused_before_the_payload, temp_dir) {
+    // 1000 images of 32x32 (1 MB) for a 28x28 model: refused from the header.
+    write_gz(path / "big-images.gz", idx_images_bytes(1000, 32, 32));
+    write_gz(path / "big-labels.gz", idx_labels_bytes(bytes(1000, 1)));
+    std::string msg;
+    const std::size_t largest = largest_allocation_of([&] {
+        msg = error_of([&] {
+            typenet::load_dataset<typenet::shape<1, 28, 28>>(path / "big-images.gz",
+                                                             path / "big-labels.gz", 10);
+        });
+    });
+    BOOST_TEST(largest < 64 * 1024u);
+    BOOST_TEST(contains(msg, "big-images.gz: images are 32x32 but the model's input shape is "
+                             "1x28x28"));
+}
+
+BOOST_FIXTURE_TEST_CASE(limit_keeps_only_the_first_samples_in_memory, temp_dir) {
+    // 2000 images of 28x28 (1.5 MB); a limit of 10 keeps 10 of them, yet checks the whole file.
+    const auto img = idx_images_bytes(2000, 28, 28);
+    bytes labels(2000);
+    for (std::size_t i = 0; i < labels.size(); ++i)
+        labels[i] = static_cast<std::uint8_t>(i % 10);
+    write_gz(path / "images.gz", img);
+    write_gz(path / "labels.gz", idx_labels_bytes(labels));
+    typenet::dataset_options opt;
+    opt.limit = 10;
+    const std::size_t largest = largest_allocation_of([&] {
+        const auto d = typenet::load_dataset<typenet::shape<1, 28, 28>>(
+            path / "images.gz", path / "labels.gz", 10, opt);
+        BOOST_TEST(d.size() == 10u);
+        BOOST_TEST(d.labels()[9] == 9u);
+        BOOST_TEST(d.image(9)(0, 27, 27) == static_cast<float>(img[16 + 10 * 784 - 1]) / 255.0f);
+    });
+    BOOST_TEST(largest < 100 * 1024u); // 10 images in float, a scratch buffer, the labels
+
+    // A fault past the limit is still found.
+    write_gz(path / "images.gz", bytes(img.begin(), img.end() - 1));
+    const auto msg = error_of([&] {
+        typenet::load_dataset<typenet::shape<1, 28, 28>>(path / "images.gz", path / "labels.gz", 10,
+                                                         opt);
+    });
+    BOOST_TEST(contains(msg, "images.gz: truncated: the header promises 2000 images of 28x28"));
+    bytes bad_labels = labels;
+    bad_labels.back() = 10;
+    write_gz(path / "images.gz", img);
+    write_gz(path / "labels.gz", idx_labels_bytes(bad_labels));
+    BOOST_TEST(contains(error_of([&] {
+                            typenet::load_dataset<typenet::shape<1, 28, 28>>(
+                                path / "images.gz", path / "labels.gz", 10, opt);
+                        }),
+                        "label 10 at index 1999 is out of range for 10 classes"));
+}
+
+BOOST_FIXTURE_TEST_CASE(only_regular_files_are_read, temp_dir) {
+    // /dev/zero inflates to nothing useful and never ends; opening a FIFO waits for a writer
+    // (this test would hang until its CTest TIMEOUT).
+    auto msg = error_of([&] { typenet::read_idx_images("/dev/zero"); });
+    BOOST_TEST(contains(msg, "/dev/zero: is a character device, not an IDX file"));
+    const fs::path fifo = path / "images-fifo";
+    BOOST_REQUIRE_EQUAL(::mkfifo(fifo.c_str(), 0600), 0);
+    msg = error_of([&] { typenet::read_idx_images(fifo); });
+    BOOST_TEST(contains(msg, "images-fifo: is a FIFO (named pipe), not an IDX file"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdint>
 #include <string>
 
 using typenet::json_error;
@@ -99,6 +100,52 @@ BOOST_AUTO_TEST_CASE(a_repeated_key_keeps_its_place_and_its_last_value) {
     BOOST_TEST(v.members[0].key == "a");
     BOOST_TEST(v.find("a")->number == 3u);
     BOOST_TEST(v.find("b")->number == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(an_object_of_half_a_million_keys) {
+    // Comparing each key with every earlier one makes n^2 / 2 comparisons, over 10^11 here: far
+    // beyond the CTest TIMEOUT of this test (tests/CMakeLists.txt). Sorting makes n log n.
+    constexpr std::size_t n = 500000;
+    const auto key = [](std::size_t i) { return "tensor." + std::to_string(i * 7919 % n); };
+    std::string text = "{";
+    for (std::size_t i = 0; i < n; ++i)
+        text += "\"" + key(i) + "\":" + std::to_string(i) + ",";
+    // Repeats: of the first key (half a million members apart), of one in the middle (twice),
+    // and of the last key right after it.
+    text += "\"" + key(0) + "\":1000000,\"" + key(n / 2) + "\":1000001,\"" + key(n / 2) +
+            "\":1000002,\"" + key(n - 1) + "\":1000003}";
+    const json_value v = parse_json(text);
+    BOOST_TEST_REQUIRE(v.members.size() == n);
+    bool in_order = true, values_kept = true;
+    for (std::size_t i = 0; i < n; ++i) {
+        in_order = in_order && v.members[i].key == key(i);
+        const std::uint64_t expected = i == 0       ? 1000000
+                                       : i == n / 2 ? 1000002
+                                       : i == n - 1 ? 1000003
+                                                    : i;
+        values_kept = values_kept && v.members[i].value.number == expected;
+    }
+    BOOST_TEST(in_order);
+    BOOST_TEST(values_kept);
+    BOOST_TEST(v.find(key(0))->number == 1000000u);
+}
+
+BOOST_AUTO_TEST_CASE(repeated_keys_in_nested_objects) {
+    const json_value v =
+        parse_json(R"({"x": {"b": 1, "a": 2, "b": 3, "b": 4}, "y": [{"k": 5, "k": 6}], "x": {}})");
+    BOOST_TEST_REQUIRE(v.members.size() == 2u);
+    BOOST_TEST(v.members[0].key == "x");
+    BOOST_TEST(v.members[0].value.members.empty()); // the last value of "x"
+    const json_value w = parse_json(R"({"x": {"b": 1, "a": 2, "b": 3, "b": 4}})");
+    const auto& x = w.find("x")->members;
+    BOOST_TEST_REQUIRE(x.size() == 2u);
+    BOOST_TEST(x[0].key == "b");
+    BOOST_TEST(x[0].value.number == 4u);
+    BOOST_TEST(x[1].key == "a");
+    BOOST_TEST(x[1].value.number == 2u);
+    const auto& k = v.find("y")->items[0].members;
+    BOOST_TEST_REQUIRE(k.size() == 1u);
+    BOOST_TEST(k[0].value.number == 6u);
 }
 
 BOOST_AUTO_TEST_CASE(nesting_up_to_the_limit) {

@@ -35,8 +35,14 @@
 #include <random>
 #include <string>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <tuple>
+#include <unistd.h>
 #include <vector>
+
+#include "../optim/count_new.hpp"
 
 namespace fs = std::filesystem;
 namespace tn = typenet;
@@ -390,6 +396,52 @@ BOOST_FIXTURE_TEST_CASE(not_a_safetensors_file, temp_dir) {
     tn::model<small_net, small_input> m;
     const auto msg = error_of([&] { tn::load_safetensors(m, path / "weights.safetensors"); });
     BOOST_TEST(contains(msg, "weights.safetensors: truncated or not a safetensors file"));
+}
+
+BOOST_FIXTURE_TEST_CASE(only_regular_files_are_read, temp_dir) {
+    // /dev/zero never ends: reading it whole would grow until std::bad_alloc, naming no file.
+    tn::model<small_net, small_input> m;
+    auto msg = error_of([&] { tn::load_safetensors(m, "/dev/zero"); });
+    BOOST_TEST(contains(msg, "/dev/zero: is a character device, not a weights file"));
+    msg = error_of([&] { tn::load_safetensors(m, path); });
+    BOOST_TEST(contains(msg, path.string() + ": is a directory, not a weights file"));
+    // Opening a FIFO for reading waits for a writer: this test would hang (its CTest TIMEOUT
+    // ends it) if the loader opened it.
+    const fs::path fifo = path / "pipe.safetensors";
+    BOOST_REQUIRE_EQUAL(::mkfifo(fifo.c_str(), 0600), 0);
+    msg = error_of([&] { tn::load_safetensors(m, fifo); });
+    BOOST_TEST(contains(msg, "pipe.safetensors: is a FIFO (named pipe), not a weights file"));
+    const fs::path sock = path / "socket.safetensors";
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    BOOST_REQUIRE(fd >= 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    BOOST_REQUIRE(sock.string().size() < sizeof addr.sun_path);
+    std::copy_n(sock.c_str(), sock.string().size(), addr.sun_path);
+    BOOST_REQUIRE_EQUAL(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+    msg = error_of([&] { tn::load_safetensors(m, sock); });
+    ::close(fd);
+    BOOST_TEST(contains(msg, "socket.safetensors: is a socket, not a weights file"));
+}
+
+BOOST_FIXTURE_TEST_CASE(header_length_beyond_the_file_is_refused_before_reading, temp_dir) {
+    // 8 bytes saying 2^60, then 16 MiB: refused from the file's size, without reading (or
+    // allocating for) what follows.
+    const std::uint64_t claim = std::uint64_t{1} << 60;
+    bytes b(8 + (std::size_t{16} << 20), 0);
+    for (std::size_t i = 0; i < 8; ++i)
+        b[i] = static_cast<unsigned char>(claim >> (8 * i));
+    write_bytes(path / "big.safetensors", b);
+    write_bytes(path / "tiny.safetensors", bytes(b.begin(), b.begin() + 8));
+    tn::model<small_net, small_input> m;
+    tn::test::largest_allocation = 0;
+    auto msg = error_of([&] { tn::load_safetensors(m, path / "big.safetensors"); });
+    BOOST_TEST(tn::test::largest_allocation.load() < std::size_t{1} << 20);
+    BOOST_TEST(contains(msg, "big.safetensors: truncated or not a safetensors file: the header "
+                             "length is 1152921504606846976 bytes but 16777216 bytes follow it"));
+    msg = error_of([&] { tn::load_safetensors(m, path / "tiny.safetensors"); });
+    BOOST_TEST(contains(msg, "tiny.safetensors: truncated or not a safetensors file: the header "
+                             "length is 1152921504606846976 bytes but 0 bytes follow it"));
 }
 
 BOOST_FIXTURE_TEST_CASE(wrong_dtype_shape_or_offsets, saved_small) {

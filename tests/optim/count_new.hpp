@@ -1,6 +1,7 @@
 #pragma once
 // Counts calls of the global operator new (every form), to show that an optimizer step
-// allocates nothing. Include in exactly one translation unit of a test executable.
+// allocates nothing, and records the largest request, to show that a reader's memory is bounded.
+// Include in exactly one translation unit of a test executable.
 
 #include <atomic>
 #include <cstddef>
@@ -9,10 +10,19 @@
 
 namespace typenet::test {
 inline std::atomic<std::size_t> allocations{0};
+/// The largest size requested so far; a test resets it to 0 before the code it measures.
+inline std::atomic<std::size_t> largest_allocation{0};
+
+inline void count_allocation(std::size_t n) {
+    ++allocations;
+    std::size_t seen = largest_allocation.load();
+    while (n > seen && !largest_allocation.compare_exchange_weak(seen, n)) {
+    }
 }
+} // namespace typenet::test
 
 void* operator new(std::size_t n) {
-    ++typenet::test::allocations;
+    typenet::test::count_allocation(n);
     if (void* p = std::malloc(n ? n : 1))
         return p;
     throw std::bad_alloc();
@@ -21,7 +31,7 @@ void* operator new[](std::size_t n) {
     return operator new(n);
 }
 void* operator new(std::size_t n, std::align_val_t a) {
-    ++typenet::test::allocations;
+    typenet::test::count_allocation(n);
     const std::size_t al = static_cast<std::size_t>(a);
     if (void* p = std::aligned_alloc(al, (n + al - 1) / al * al))
         return p;

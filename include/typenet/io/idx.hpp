@@ -8,10 +8,14 @@
 // (count, rows, cols; magic 0x00000803), labels 1-dimensional (count; magic 0x00000801).
 //
 // Every check names the file and what is wrong with it: a bad file is an io_error, never a crash
-// and never a silently short data set. The header is trusted only as far as the bytes go: the
-// payload is read in chunks, so a corrupt count cannot make us allocate terabytes.
+// and never a silently short data set. Memory is bounded by what the header promises, and the
+// promise is checked against the file before anything is allocated for it: an uncompressed file
+// must hold the payload, and a gzip file cannot inflate to more than deflate's maximum ratio
+// (1032:1) times its size. So a corrupt count, or a small gzip file that inflates to gigabytes,
+// is refused without allocating for it.
 
 #include "typenet/io/error.hpp"
+#include "typenet/io/file.hpp"
 #include "typenet/shape/shape.hpp"
 #include "typenet/tensor/tensor_view.hpp"
 
@@ -48,13 +52,12 @@ class gz_reader {
 public:
     explicit gz_reader(std::filesystem::path path)
         : path_(std::move(path)) {
-        errno = 0;
-        file_ = gzopen(path_.c_str(), "rb");
-        if (!file_) {
-            const int e = errno;
-            throw io_error(path_, std::string("cannot open: ") +
-                                      (e ? std::strerror(e) : "zlib could not allocate"));
-        }
+        input_file f(path_, "an IDX file");
+        size_ = f.size();
+        file_ = gzdopen(f.fd(), "rb");
+        if (!file_)
+            throw io_error(path_, "cannot open: zlib could not allocate");
+        f.release(); // gzclose_r closes it
         gzbuffer(file_, 1u << 17);
     }
     gz_reader(const gz_reader&) = delete;
@@ -62,6 +65,10 @@ public:
     ~gz_reader() { gzclose_r(file_); }
 
     const std::filesystem::path& path() const { return path_; }
+    /// The size of the file on disk (compressed or not).
+    std::uint64_t file_size() const { return size_; }
+    /// Whether zlib inflates the file (false: it reads it as it is). Known after the first read.
+    bool compressed() { return gzdirect(file_) == 0; }
 
     /// Reads up to `n` bytes; fewer only at the end of the data.
     std::size_t read(std::uint8_t* out, std::size_t n) {
@@ -80,13 +87,12 @@ public:
     }
 
 private:
-    /// zlib's message without the "<path>: " it prefixes.
+    /// zlib's message without the "<fd:N>: " it prefixes (the file was opened by descriptor).
     std::string zlib_message() {
         int code = Z_OK;
         std::string msg = gzerror(file_, &code);
-        const std::string prefix = path_.string() + ": ";
-        if (msg.starts_with(prefix))
-            msg.erase(0, prefix.size());
+        if (const auto colon = msg.find(">: "); msg.starts_with("<fd:") && colon != msg.npos)
+            msg.erase(0, colon + 3);
         return msg;
     }
     /// gzread reports a gzip stream that stops short (Z_BUF_ERROR, "unexpected end of file")
@@ -111,6 +117,7 @@ private:
     }
 
     std::filesystem::path path_;
+    std::uint64_t size_ = 0;
     gzFile file_ = nullptr;
 };
 
@@ -146,22 +153,70 @@ std::array<std::uint32_t, Dims> read_idx_header(gz_reader& in, const char* what)
     return dims;
 }
 
-/// Reads exactly `n` payload bytes, then checks that nothing follows. The buffer grows with the
-/// data actually present, so a corrupt header cannot trigger a huge allocation.
-inline std::vector<std::uint8_t> read_idx_payload(gz_reader& in, std::uint64_t n,
-                                                  const std::string& promised) {
-    std::vector<std::uint8_t> out;
-    constexpr std::uint64_t chunk = 1u << 22;
+/// Deflate's densest code: a 258-byte match in two bits, so a gzip file of c bytes inflates to
+/// at most about 1032 * c bytes. The slack covers the first literal and rounding.
+inline constexpr std::uint64_t deflate_max_ratio = 1032;
+inline constexpr std::uint64_t deflate_slack = 4096;
+
+/// Refuses a header whose payload (`n` bytes after `header` bytes) cannot be in the file: more than
+/// an uncompressed file holds, or more than a gzip file of its size can inflate to. Called before
+/// anything is allocated for the payload.
+inline void check_idx_promise(gz_reader& in, std::uint64_t header, std::uint64_t n,
+                              const std::string& promised) {
+    const std::uint64_t size = in.file_size();
+    const std::string head = "truncated: the header promises " + promised + " (" +
+                             std::to_string(n) + " bytes after the header) but ";
+    if (!in.compressed()) {
+        const std::uint64_t present = size > header ? size - header : 0;
+        if (n > present)
+            throw io_error(in.path(),
+                           head + "the data ends after " + std::to_string(present) + " bytes");
+        return;
+    }
+    if (size > (std::numeric_limits<std::uint64_t>::max() - deflate_slack) / deflate_max_ratio)
+        return;
+    const std::uint64_t most = deflate_max_ratio * size + deflate_slack;
+    if (n > most || header + n > most) // n first: header + n can wrap around
+        throw io_error(in.path(), head + "the file's " + std::to_string(size) +
+                                      " compressed bytes inflate to at most " +
+                                      std::to_string(most) + " (deflate's maximum ratio is " +
+                                      std::to_string(deflate_max_ratio) + ":1)");
+}
+
+/// Reads exactly `n` payload bytes and checks that nothing follows; returns the first `keep` of
+/// them (all by default) and passes the rest through a small scratch buffer. The buffer is
+/// allocated once for the `keep` bytes the header promises (check_idx_promise has bounded them)
+/// and filled chunk by chunk, so a stream that stops short touches only what it delivered.
+inline std::vector<std::uint8_t>
+read_idx_payload(gz_reader& in, std::uint64_t n, const std::string& promised,
+                 std::uint64_t keep = std::numeric_limits<std::uint64_t>::max()) {
+    keep = std::min(keep, n);
     std::uint64_t got = 0;
-    while (got < n) {
-        const std::uint64_t want = std::min(chunk, n - got);
+    const auto truncated = [&] {
+        return io_error(in.path(), "truncated: the header promises " + promised + " (" +
+                                       std::to_string(n) + " bytes after the header) but " +
+                                       "the data ends after " + std::to_string(got) + " bytes");
+    };
+    constexpr std::uint64_t chunk = 1u << 22;
+    std::vector<std::uint8_t> out;
+    out.reserve(static_cast<std::size_t>(keep));
+    while (got < keep) {
+        const std::uint64_t want = std::min(chunk, keep - got);
         out.resize(static_cast<std::size_t>(got + want));
         const std::size_t r = in.read(out.data() + got, static_cast<std::size_t>(want));
         got += r;
         if (r < want)
-            throw io_error(in.path(), "truncated: the header promises " + promised + " (" +
-                                          std::to_string(n) + " bytes after the header) but " +
-                                          "the data ends after " + std::to_string(got) + " bytes");
+            throw truncated();
+    }
+    if (got < n) {
+        std::vector<std::uint8_t> scratch(static_cast<std::size_t>(std::min(n - got, chunk / 64)));
+        while (got < n) {
+            const std::uint64_t want = std::min<std::uint64_t>(scratch.size(), n - got);
+            const std::size_t r = in.read(scratch.data(), static_cast<std::size_t>(want));
+            got += r;
+            if (r < want)
+                throw truncated();
+        }
     }
     std::uint8_t extra[64];
     if (const std::size_t r = in.read(extra, sizeof extra); r > 0)
@@ -170,6 +225,28 @@ inline std::vector<std::uint8_t> read_idx_payload(gz_reader& in, std::uint64_t n
                            std::to_string(r) + " bytes after the " + promised +
                            " that the header announces");
     return out;
+}
+
+/// The extents of an IDX images file, read and checked against the file (check_idx_promise).
+struct idx_images_header {
+    std::uint64_t count = 0, rows = 0, cols = 0;
+    std::uint64_t bytes() const { return count * rows * cols; }
+    std::string promised() const {
+        return std::to_string(count) + " images of " + std::to_string(rows) + "x" +
+               std::to_string(cols);
+    }
+};
+
+inline idx_images_header read_idx_images_header(gz_reader& in) {
+    const auto d = read_idx_header<3>(in, "images: unsigned bytes in 3 dimensions");
+    const idx_images_header h{d[0], d[1], d[2]};
+    // Each extent is below 2^32, so count * (rows * cols) fits 64 bits unless both are huge.
+    const std::uint64_t image = h.rows * h.cols;
+    if (image != 0 && h.count > std::numeric_limits<std::uint64_t>::max() / image)
+        throw io_error(in.path(),
+                       "corrupt header: " + h.promised() + " is more bytes than any file holds");
+    check_idx_promise(in, 16, h.bytes(), h.promised());
+    return h;
 }
 
 } // namespace detail
@@ -187,19 +264,10 @@ struct idx_images {
 /// gzip stream is corrupt.
 inline idx_images read_idx_images(const std::filesystem::path& path) {
     detail::gz_reader in(path);
-    const auto d = detail::read_idx_header<3>(in, "images: unsigned bytes in 3 dimensions");
-    const std::uint64_t count = d[0], rows = d[1], cols = d[2];
-    // Each extent is below 2^32, so count * (rows * cols) fits 64 bits unless both are huge.
-    const std::uint64_t image = rows * cols;
-    if (image != 0 && count > std::numeric_limits<std::uint64_t>::max() / image)
-        throw io_error(path, "corrupt header: " + std::to_string(count) + " images of " +
-                                 std::to_string(rows) + "x" + std::to_string(cols) +
-                                 " is more bytes than any file holds");
-    auto pixels = detail::read_idx_payload(in, count * image,
-                                           std::to_string(count) + " images of " +
-                                               std::to_string(rows) + "x" + std::to_string(cols));
-    return {static_cast<std::size_t>(count), static_cast<std::size_t>(rows),
-            static_cast<std::size_t>(cols), std::move(pixels)};
+    const auto h = detail::read_idx_images_header(in);
+    auto pixels = detail::read_idx_payload(in, h.bytes(), h.promised());
+    return {static_cast<std::size_t>(h.count), static_cast<std::size_t>(h.rows),
+            static_cast<std::size_t>(h.cols), std::move(pixels)};
 }
 
 /// Reads an IDX labels file (magic 0x00000801), gzip-compressed or not; same checks as
@@ -207,7 +275,9 @@ inline idx_images read_idx_images(const std::filesystem::path& path) {
 inline std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& path) {
     detail::gz_reader in(path);
     const auto d = detail::read_idx_header<1>(in, "labels: unsigned bytes in 1 dimension");
-    return detail::read_idx_payload(in, d[0], std::to_string(d[0]) + " labels");
+    const std::string promised = std::to_string(d[0]) + " labels";
+    detail::check_idx_promise(in, 8, d[0], promised);
+    return detail::read_idx_payload(in, d[0], promised);
 }
 
 /// One sample of a dataset: a view of its (already scaled) image and its class.
@@ -306,35 +376,38 @@ dataset<Shape, T> load_dataset(const std::filesystem::path& images_path,
     static_assert(std::is_floating_point_v<T>, "typenet::load_dataset: T must be floating");
     if (!(options.stddev > 0.0))
         throw std::invalid_argument("typenet::load_dataset: stddev must be positive");
-    idx_images images = read_idx_images(images_path);
-    if (!detail::idx_shape_matches<Shape>(images.rows, images.cols))
+    // The extents are checked before the payload is read, which is then kept only for the
+    // samples kept (the rest passes through a scratch buffer to be checked).
+    detail::gz_reader images(images_path);
+    const auto h = detail::read_idx_images_header(images);
+    if (!detail::idx_shape_matches<Shape>(h.rows, h.cols))
         throw io_error(
             images_path,
-            "images are " + std::to_string(images.rows) + "x" + std::to_string(images.cols) +
+            "images are " + std::to_string(h.rows) + "x" + std::to_string(h.cols) +
                 " but the model's input shape is " + to_string<Shape>() +
                 (Shape::rank == 3 && Shape::dims[0] != 1 ? " (IDX images have one channel)" : ""));
-    if (images.count == 0)
+    if (h.count == 0)
         throw io_error(images_path, "holds no images");
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(h.count, options.limit));
+    const std::vector<std::uint8_t> pixels =
+        detail::read_idx_payload(images, h.bytes(), h.promised(), std::uint64_t{n} * Shape::size);
     std::vector<std::uint8_t> labels = read_idx_labels(labels_path);
-    if (labels.size() != images.count)
+    if (labels.size() != h.count)
         throw io_error(labels_path, "holds " + std::to_string(labels.size()) + " labels but " +
                                         images_path.filename().string() + " holds " +
-                                        std::to_string(images.count) + " images");
+                                        std::to_string(h.count) + " images");
     for (std::size_t i = 0; i < labels.size(); ++i)
         if (labels[i] >= classes)
             throw io_error(labels_path, "label " + std::to_string(labels[i]) + " at index " +
                                             std::to_string(i) + " is out of range for " +
                                             std::to_string(classes) + " classes");
 
-    const std::size_t n = std::min(images.count, options.limit);
     labels.resize(n);
     // In T, operation by operation, as torchvision's ToTensor() (x = p / 255) and Normalize
     // (x = (x - mean) / std) compute it: the same bytes give the same values as in PyTorch.
     const T mean = static_cast<T>(options.mean), stddev = static_cast<T>(options.stddev);
     std::vector<T> values(n * Shape::size);
-    std::transform(images.pixels.begin(),
-                   images.pixels.begin() + static_cast<std::ptrdiff_t>(values.size()),
-                   values.begin(),
+    std::transform(pixels.begin(), pixels.end(), values.begin(),
                    [=](std::uint8_t p) { return (static_cast<T>(p) / T{255} - mean) / stddev; });
     return dataset<Shape, T>(std::move(values), std::move(labels), classes);
 }

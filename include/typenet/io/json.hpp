@@ -10,8 +10,10 @@
 // its last value (as nlohmann::json does). Nesting deeper than json_max_depth is refused. Errors
 // throw json_error with the byte offset and what was expected.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -178,27 +180,56 @@ private:
                 fail("expected a string as object key");
             std::string key = parse_string();
             expect(':', "after an object key");
-            json_value value = parse_value(depth);
-            bool repeated = false;
-            for (auto& m : v.members)
-                if (m.key == key) {
-                    m.value = std::move(value);
-                    repeated = true;
-                    break;
-                }
-            if (!repeated)
-                v.members.push_back({std::move(key), std::move(value)});
+            v.members.push_back({std::move(key), parse_value(depth)});
             skip_space();
             if (at_end())
                 fail("unexpected end of the text in an object");
             if (peek() == '}') {
                 ++i_;
+                merge_repeated_keys(v.members);
                 return;
             }
             if (peek() != ',')
                 fail("expected ',' or '}' in an object");
             ++i_;
         }
+    }
+
+    /// Gives each repeated key its first position and its last value. The members are sorted
+    /// by (key, position) once the object is complete, so an object of n members costs
+    /// O(n log n) key comparisons; looking up every key among the earlier ones as it is read
+    /// would cost n^2 / 2.
+    static void merge_repeated_keys(std::vector<json_value::member>& members) {
+        if (members.size() < 2)
+            return;
+        std::vector<std::size_t> order(members.size());
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        std::sort(order.begin(), order.end(), [&members](std::size_t a, std::size_t b) {
+            const int c = members[a].key.compare(members[b].key);
+            return c != 0 ? c < 0 : a < b;
+        });
+        std::vector<bool> dropped(members.size(), false);
+        bool any = false;
+        for (std::size_t first = 0; first < order.size();) {
+            std::size_t end = first + 1;
+            while (end < order.size() && members[order[end]].key == members[order[first]].key)
+                dropped[order[end++]] = true;
+            if (end - first > 1) {
+                members[order[first]].value = std::move(members[order[end - 1]].value);
+                any = true;
+            }
+            first = end;
+        }
+        if (!any)
+            return;
+        std::size_t kept = 0;
+        for (std::size_t k = 0; k < members.size(); ++k)
+            if (!dropped[k]) {
+                if (kept != k)
+                    members[kept] = std::move(members[k]);
+                ++kept;
+            }
+        members.erase(members.begin() + static_cast<std::ptrdiff_t>(kept), members.end());
     }
 
     void parse_array(json_value& v, std::size_t depth) {

@@ -17,11 +17,13 @@
 //
 // Saving goes through atomic_file (io/atomic_file.hpp), so the target is either the old file or
 // the complete new one, never a half-written file. Loading validates the whole file before it
-// changes a single parameter.
+// changes a single parameter. It reads only regular files, and checks the header length against
+// the file's size before allocating anything for it.
 
 #include "typenet/compose/network.hpp"
 #include "typenet/io/atomic_file.hpp"
 #include "typenet/io/error.hpp"
+#include "typenet/io/file.hpp"
 #include "typenet/io/json.hpp"
 #include "typenet/model/model.hpp"
 
@@ -33,7 +35,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <span>
 #include <stdexcept>
@@ -219,19 +220,34 @@ void write_safetensors(const std::filesystem::path& path, const std::string& sig
     out.commit();
 }
 
-inline std::vector<unsigned char> read_whole_file(const std::filesystem::path& path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        throw io_error(path, "is a directory, not a weights file");
-    errno = 0;
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw io_error(path, std::string("cannot open: ") +
-                                 (errno ? std::strerror(errno) : "unknown error"));
-    std::vector<unsigned char> data((std::istreambuf_iterator<char>(in)), {});
-    if (in.bad())
-        throw io_error(path, std::string("read error: ") + std::strerror(errno));
-    return data;
+/// A weights file split into its JSON header and its data buffer.
+struct safetensors_bytes {
+    std::string header;
+    std::vector<unsigned char> data;
+};
+
+/// Reads a weights file, checking the header length against the file's size before allocating
+/// anything for the header or the data.
+inline safetensors_bytes read_weights_file(const std::filesystem::path& path) {
+    input_file in(path, "a weights file");
+    const std::uint64_t size = in.size();
+    if (size < 8)
+        throw io_error(path, "too short for a safetensors file (" + std::to_string(size) +
+                                 " bytes; the header length alone takes 8)");
+    unsigned char len[8];
+    in.read_exactly(len, sizeof len, "header length");
+    const std::uint64_t n = get_le<std::uint64_t>(len);
+    const std::uint64_t rest = size - 8;
+    if (n == 0 || n > rest)
+        throw io_error(path, "truncated or not a safetensors file: the header length is " +
+                                 std::to_string(n) + " bytes but " + std::to_string(rest) +
+                                 " bytes follow it");
+    safetensors_bytes out;
+    out.header.resize(static_cast<std::size_t>(n));
+    in.read_exactly(out.header.data(), out.header.size(), "header");
+    out.data.resize(static_cast<std::size_t>(rest - n));
+    in.read_exactly(out.data.data(), out.data.size(), "data");
+    return out;
 }
 
 inline std::uint64_t json_offset(const std::filesystem::path& path, const std::string& name,
@@ -248,19 +264,10 @@ template<class T>
 safetensors_metadata
 read_safetensors(const std::filesystem::path& path, const std::string& signature,
                  const std::vector<stored_tensor>& tensors, std::span<T> params) {
-    const std::vector<unsigned char> file = read_whole_file(path);
-    if (file.size() < 8)
-        throw io_error(path, "too short for a safetensors file (" + std::to_string(file.size()) +
-                                 " bytes; the header length alone takes 8)");
-    const std::uint64_t n = get_le<std::uint64_t>(file.data());
-    const std::uint64_t rest = file.size() - 8;
-    if (n == 0 || n > rest)
-        throw io_error(path, "truncated or not a safetensors file: the header length is " +
-                                 std::to_string(n) + " bytes but " + std::to_string(rest) +
-                                 " bytes follow it");
+    const safetensors_bytes file = read_weights_file(path);
     json_value header;
     try {
-        header = parse_json(std::string_view(reinterpret_cast<const char*>(file.data() + 8), n));
+        header = parse_json(file.header);
     } catch (const json_error& e) {
         throw io_error(path, std::string("corrupt JSON header: ") + e.what());
     }
@@ -282,8 +289,8 @@ read_safetensors(const std::filesystem::path& path, const std::string& signature
                        "was saved for '" + it->second + "' but this model is '" + signature + "'");
 
     // Every tensor in the file: its byte range in the data buffer.
-    const std::uint64_t data_size = rest - n;
-    const unsigned char* data = file.data() + 8 + n;
+    const std::uint64_t data_size = file.data.size();
+    const unsigned char* data = file.data.data();
     struct range {
         std::uint64_t begin, end;
         std::string name;

@@ -73,7 +73,7 @@ BOOST_AUTO_TEST_CASE(right_values_pass_within_their_own_bound) {
     BOOST_TEST(tt::check_close(inside, expected, rtol, abs_floor, "inside") < 1.0);
 }
 
-BOOST_AUTO_TEST_CASE(the_abs_floorholds_an_expected_zero) {
+BOOST_AUTO_TEST_CASE(the_floor_holds_an_expected_zero) {
     // An expected 0 (a cancelled sum) is bounded by atol alone.
     const std::array<double, 2> zero{0.0, 1.0};
     BOOST_TEST(

@@ -5,7 +5,7 @@ For each network the same architecture is built as a torch.nn.Sequential (float6
 deterministic parameters, and run forward + CrossEntropyLoss backward on one fixed sample. The
 script writes tests/data/pytorch_parity_reference.hpp with, per network:
   - the parameter names and sizes in named_parameters() order,
-  - the flat parameter vector torch.cat([p.flatten() for p in net.parameters()]) (DESIGN.md §4),
+  - the flat parameter vector torch.cat([p.flatten() for p in net.parameters()]) (docs/api.md),
   - the input, the label, the logits, the loss, the input gradient and the parameter gradients.
 
 LeNet-5 has 44426 parameters. Rather than paste them, its parameters are defined by an exact

@@ -15,47 +15,32 @@
 #include <type_traits>
 
 #include "../support/check.hpp"
+#include "../support/fast_path.hpp"
 
 namespace tn = typenet;
 namespace ck = typenet::detail::channel_kernels;
 
 namespace {
 
-/// Sums of `terms` products of numbers in [-1, 1], in two different orders: each order's rounding
-/// error grows with the number of terms (worst case terms · epsilon · sum |products|).
+/// Fast kernel and generic evaluation of sums of `terms` products of numbers in [-1, 1], in two
+/// different orders (tests/support/fast_path.hpp: the bound).
 template<class T, class S>
 void check_close(const tn::tensor<T, S>& fast, const tn::tensor<T, S>& generic, const char* what,
                  std::size_t terms) {
-    tn::test::check_close(fast, generic,
-                          (std::is_same_v<T, float> ? 2e-7 : 1e-15) * static_cast<double>(terms),
-                          what);
-}
-
-template<class E, class Op>
-constexpr bool fast_path_selected() {
-    using S = typename E::shape_type;
-    using V = tn::tensor_view<typename E::value_type, S>;
-    return !std::is_base_of_v<tn::generic_assignment<V, E, Op>, tn::assignment<V, E, Op>>;
+    const auto b = tn::test::reordered_sum_bound<T>(terms);
+    tn::test::check_close(fast, generic, b.rtol, b.atol, what);
 }
 
 /// `dst op= expr` through `assignment` (the fast kernel, which must be selected) and through
 /// `generic_assignment`, from the same random destination.
 template<class T, class E>
 void compare(const E& expr, unsigned seed, std::size_t terms) {
-    using S = typename E::shape_type;
-    static_assert(fast_path_selected<E, tn::assign_op>() &&
-                      fast_path_selected<E, tn::add_assign_op>(),
+    static_assert(tn::test::fast_path_selected<E, tn::assign_op>() &&
+                      tn::test::fast_path_selected<E, tn::add_assign_op>(),
                   "the fast kernel must be selected for this pattern");
-    tn::tensor<T, S> fast, generic;
-    tn::test::fill_uniform(fast, seed);
-    generic = fast.view();
-    tn::assignment<tn::tensor_view<T, S>, E, tn::add_assign_op>::run(fast.view(), expr, {});
-    tn::generic_assignment<tn::tensor_view<T, S>, E, tn::add_assign_op>::run(generic.view(), expr,
-                                                                             {});
-    check_close(fast, generic, "+=", terms);
-    tn::assignment<tn::tensor_view<T, S>, E, tn::assign_op>::run(fast.view(), expr, {});
-    tn::generic_assignment<tn::tensor_view<T, S>, E, tn::assign_op>::run(generic.view(), expr, {});
-    check_close(fast, generic, "=", terms);
+    const auto b = tn::test::reordered_sum_bound<T>(terms);
+    tn::test::compare_with_generic<T>(expr, tn::add_assign_op{}, seed, b, "+=");
+    tn::test::compare_with_generic<T>(expr, tn::assign_op{}, seed, b, "=");
 }
 
 /// conv forward, weight gradient and input gradient of a C×H×W input with F filters of KH×KW.

@@ -11,34 +11,19 @@
 #include <cmath>
 
 #include "../support/check.hpp"
+#include "../support/fast_path.hpp"
 
 namespace tn = typenet;
 
 namespace {
 
-template<class T, class S>
-void check_close(const tn::tensor<T, S>& fast, const tn::tensor<T, S>& generic) {
-    tn::test::check_close(fast, generic, std::is_same_v<T, float> ? 1e-5 : 1e-12,
-                          "fast vs generic");
-}
-
-/// Runs `dst op= expr` through `assignment` (fast if specialised) and `generic_assignment`,
-/// starting from the same random destination, and compares.
-template<class T, class S, class E, class Op>
-void compare(const E& expr, Op op, unsigned seed) {
-    tn::tensor<T, S> fast, generic;
-    tn::test::fill_uniform(fast, seed);
-    generic = fast.view();
-    tn::assignment<tn::tensor_view<T, S>, E, Op>::run(fast.view(), expr, op);
-    tn::generic_assignment<tn::tensor_view<T, S>, E, Op>::run(generic.view(), expr, op);
-    check_close(fast, generic);
-}
-
-template<class T, class Fast, class E>
-void compare_both_ops(const E& expr) {
-    using S = typename E::shape_type;
-    compare<T, S>(expr, tn::assign_op{}, 11);
-    compare<T, S>(expr, tn::add_assign_op{}, 12);
+/// `dst = expr` and `dst += expr` through the fast kernel and the generic loop; each element is
+/// a sum of `terms` products of numbers in [-1, 1] (tests/support/fast_path.hpp: the bound).
+template<class T, class E>
+void compare_both_ops(const E& expr, std::size_t terms) {
+    const auto bound = tn::test::reordered_sum_bound<T>(terms);
+    tn::test::compare_with_generic<T>(expr, tn::assign_op{}, 11, bound, "fast vs generic, =");
+    tn::test::compare_with_generic<T>(expr, tn::add_assign_op{}, 12, bound, "fast vs generic, +=");
 }
 
 using types = boost::mpl::list<float, double>;
@@ -52,13 +37,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(correlate_wide_output_matches_generic, T, types) {
     tn::test::fill_uniform(x, 1);
     tn::test::fill_uniform(k, 2);
     const auto e = tn::correlate(x, k);
-    static_assert(
-        !std::is_base_of_v<tn::generic_assignment<tn::tensor_view<T, tn::shape<24, 24>>,
-                                                  std::remove_cvref_t<decltype(e)>, tn::assign_op>,
-                           tn::assignment<tn::tensor_view<T, tn::shape<24, 24>>,
-                                          std::remove_cvref_t<decltype(e)>, tn::assign_op>>,
-        "the fast kernel must be selected for this pattern");
-    compare_both_ops<T, void>(e);
+    static_assert(tn::test::fast_path_selected<std::remove_cvref_t<decltype(e)>, tn::assign_op>(),
+                  "the fast kernel must be selected for this pattern");
+    compare_both_ops<T>(e, 25);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(correlate_narrow_output_matches_generic, T, types) {
@@ -69,23 +50,19 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(correlate_narrow_output_matches_generic, T, types)
     tn::test::fill_uniform(x, 3);
     tn::test::fill_uniform(dz, 4);
     const auto e = tn::correlate(x, dz);
-    static_assert(
-        !std::is_base_of_v<tn::generic_assignment<tn::tensor_view<T, tn::shape<5, 5>>,
-                                                  std::remove_cvref_t<decltype(e)>, tn::assign_op>,
-                           tn::assignment<tn::tensor_view<T, tn::shape<5, 5>>,
-                                          std::remove_cvref_t<decltype(e)>, tn::assign_op>>,
-        "the fast kernel must be selected for this pattern");
-    compare_both_ops<T, void>(e);
+    static_assert(tn::test::fast_path_selected<std::remove_cvref_t<decltype(e)>, tn::assign_op>(),
+                  "the fast kernel must be selected for this pattern");
+    compare_both_ops<T>(e, 24 * 24);
 
     tn::tensor<T, tn::shape<12, 12>> x2;
     tn::tensor<T, tn::shape<8, 8>> dz2;
     tn::test::fill_uniform(x2, 13);
     tn::test::fill_uniform(dz2, 14);
-    compare_both_ops<T, void>(tn::correlate(x2, dz2));
+    compare_both_ops<T>(tn::correlate(x2, dz2), 8 * 8);
     // and a conv forward with 8-wide output rows (conv2: 12x12 ⊗ 5x5)
     tn::tensor<T, tn::shape<5, 5>> k2;
     tn::test::fill_uniform(k2, 15);
-    compare_both_ops<T, void>(tn::correlate(x2, k2));
+    compare_both_ops<T>(tn::correlate(x2, k2), 25);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(matvec_evaluator_matches_a_plain_loop, T, types) {
@@ -114,20 +91,16 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(padded_rot180_correlate_matches_generic, T, types)
     tn::tensor<T, tn::shape<5, 5>> k;
     tn::test::fill_uniform(dz, 5);
     tn::test::fill_uniform(k, 6);
-    compare_both_ops<T, void>(tn::correlate(tn::zero_pad<4, 4>(dz), tn::rot180(k)));
+    compare_both_ops<T>(tn::correlate(tn::zero_pad<4, 4>(dz), tn::rot180(k)), 25);
 
     tn::tensor<T, tn::shape<4, 7>> dz2;
     tn::tensor<T, tn::shape<3, 2>> k2;
     tn::test::fill_uniform(dz2, 7);
     tn::test::fill_uniform(k2, 8);
     const auto e2 = tn::correlate(tn::zero_pad<2, 1>(dz2), tn::rot180(k2));
-    static_assert(
-        !std::is_base_of_v<tn::generic_assignment<tn::tensor_view<T, tn::shape<6, 8>>,
-                                                  std::remove_cvref_t<decltype(e2)>, tn::assign_op>,
-                           tn::assignment<tn::tensor_view<T, tn::shape<6, 8>>,
-                                          std::remove_cvref_t<decltype(e2)>, tn::assign_op>>,
-        "the fast kernel must be selected for this pattern");
-    compare_both_ops<T, void>(e2);
+    static_assert(tn::test::fast_path_selected<std::remove_cvref_t<decltype(e2)>, tn::assign_op>(),
+                  "the fast kernel must be selected for this pattern");
+    compare_both_ops<T>(e2, 3 * 2);
 }
 
 namespace {
@@ -141,8 +114,8 @@ void check_dense_kernels(unsigned seed) {
     tn::test::fill_uniform(x, seed + 1);
     tn::test::fill_uniform(g, seed + 2);
     BOOST_TEST_CONTEXT("W " << R << "x" << C) {
-        compare_both_ops<T, void>(tn::matvec(w.view(), x.view()));
-        compare_both_ops<T, void>(tn::matvec(tn::transpose(w.view()), g.view()));
+        compare_both_ops<T>(tn::matvec(w.view(), x.view()), C);
+        compare_both_ops<T>(tn::matvec(tn::transpose(w.view()), g.view()), R);
     }
 }
 } // namespace

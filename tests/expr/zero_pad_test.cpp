@@ -24,6 +24,11 @@ using tn::test::from_ref;
 using tn::test::tolerance;
 using value_types = std::tuple<float, double>;
 
+// Absolute floor of the element-wise checks (|a - e| <= rtol |e| + floor): exact in T: the op only
+// copies, routes or masks values that are exact in T, so no floor.
+template<class T>
+constexpr double abs_floor = std::is_same_v<T, float> ? 0.0 : 0.0;
+
 static_assert(std::is_same_v<
               decltype(tn::zero_pad<1, 2>(std::declval<tensor<float, shape<3, 4>>>()))::shape_type,
               shape<5, 8>>);
@@ -33,7 +38,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(forward_matches_torch_pad, T, value_types) {
     tensor<T, shape<5, 8>> out;
     out.fill(T(99)); // every element must be written, the frame included
     out = tn::zero_pad<1, 2>(a);
-    check_close(out, ref::zero_pad_out, tolerance<T>(), "zero_pad<1,2>(a)");
+    check_close(out, ref::zero_pad_out, tolerance<T>(), abs_floor<T>, "zero_pad<1,2>(a)");
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(zero_padding_is_the_identity, T, value_types) {
@@ -51,5 +56,5 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(adjoint_crops_the_upstream_gradient, T, value_type
     centre(1, 2) = T(1);
     tensor<T, shape<3, 4>> da;
     da = tn::correlate(g, centre);
-    check_close(da, ref::zero_pad_da, tolerance<T>(), "crop(g)");
+    check_close(da, ref::zero_pad_da, tolerance<T>(), abs_floor<T>, "crop(g)");
 }

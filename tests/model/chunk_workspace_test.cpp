@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -48,7 +49,10 @@ void check_chunk_equals_samples(const char* what) {
     const double rtol = std::is_same_v<T, float> ? 1e-5 : 1e-13;
     BOOST_TEST(static_cast<double>(loss_chunk) == static_cast<double>(loss_ref),
                what << " loss" << boost::test_tools::tolerance(rtol));
-    tn::test::check_close(grad_chunk, grad_ref, rtol, std::string(what) + " gradient");
+    // The gradient elements start in [-1, 1] and receive sums over 2S samples in another order;
+    // where they cancel to a small value the rounding stays at the size of the terms (about 1).
+    const double atol = std::is_same_v<T, float> ? 1e-6 : 1e-14;
+    tn::test::check_close(grad_chunk, grad_ref, rtol, atol, std::string(what) + " gradient");
 }
 
 using dense_net = tn::seq<tn::dense<12>, tn::relu, tn::dense<5>, tn::softmax_ce>;

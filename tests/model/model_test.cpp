@@ -1,4 +1,4 @@
-// model<Net, In, T> (include/typenet/model/model.hpp), the public API of DESIGN.md §4:
+// model<Net, In, T> (include/typenet/model/model.hpp), the public API of docs/api.md:
 // parameter_count, parameters()/gradients() layout, forward, forward_backward (ADDS to the
 // gradients), zero_grad, input_gradient, the label check, and nested seqs.
 #define BOOST_TEST_MODULE model.model

@@ -7,7 +7,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <memory>
-#include <random>
+
+#include "../support/check.hpp"
 
 namespace tn = typenet;
 
@@ -16,15 +17,11 @@ template<class Net, class In>
 void check_same_parameter_gradients() {
     using ws_t = tn::workspace<Net, In, double>;
     constexpr std::size_t P = ws_t::parameter_count;
-    std::mt19937 g(9);
     // Positive parameters and inputs keep every ReLU open, so dL/dx is not zero.
-    std::uniform_real_distribution<double> u(0.05, 0.5);
     std::vector<double> params(P);
-    for (auto& p : params)
-        p = u(g);
+    tn::test::fill_uniform(params, 9, 0.05, 0.5);
     typename ws_t::input_type x;
-    for (auto& v : x)
-        v = u(g);
+    tn::test::fill_uniform(x, 10, 0.05, 0.5);
     auto full = std::make_unique<ws_t>();
     auto skip = std::make_unique<ws_t>();
     const std::span<const double, P> ps(params.data(), P);

@@ -63,7 +63,7 @@ static_assert(
 static_assert(!tn::has_loss<tn::seq<>>::value);
 
 BOOST_AUTO_TEST_CASE(fits_combines_every_rule_of_a_layer) {
-    // DESIGN.md's example: a 5x5 kernel does not fit a 3x3 plane.
+    // The README's example: a 5x5 kernel does not fit a 3x3 plane.
     BOOST_TEST(!(tn::fits_v<tn::conv<5, 5>, shape<1, 3, 3>>));
     BOOST_TEST((tn::fits_v<tn::conv<5, 5>, shape<1, 5, 5>>));
     BOOST_TEST((tn::fits_v<tn::conv<5, 5, tn::filters<6>>, shape<1, 28, 28>>));

@@ -13,8 +13,9 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
-#include <random>
 #include <vector>
+
+#include "../support/check.hpp"
 
 // Counting replacements of the global operator new, shared with the optimizer tests.
 #include "../optim/count_new.hpp"
@@ -33,12 +34,8 @@ struct fixture {
     std::vector<float> images = std::vector<float>(8 * in::size);
     std::vector<float> grad = std::vector<float>(P);
     fixture() {
-        std::mt19937 g(3);
-        std::uniform_real_distribution<float> u(-0.1f, 0.1f);
-        for (auto& p : m->parameters())
-            p = u(g);
-        for (auto& v : images)
-            v = u(g) + 0.1f;
+        tn::test::fill_uniform(m->parameters(), 3, -0.1, 0.1);
+        tn::test::fill_uniform(images, 4, 0.0, 0.2);
     }
     std::span<const float, P> params() const {
         return std::span<const float, P>(m->parameters().data(), P);

@@ -9,9 +9,10 @@
 
 #include <cmath>
 #include <memory>
-#include <random>
 #include <stdexcept>
 #include <vector>
+
+#include "../support/check.hpp"
 
 namespace tn = typenet;
 using net = tn::dsl::lenet5;
@@ -27,12 +28,8 @@ struct data {
     explicit data(std::size_t n)
         : images(n * in::size)
         , labels(n) {
-        std::mt19937 g(5);
-        std::uniform_real_distribution<float> u(-0.1f, 0.1f);
-        for (auto& p : m->parameters())
-            p = u(g);
-        for (auto& v : images)
-            v = u(g) + 0.1f;
+        tn::test::fill_uniform(m->parameters(), 5, -0.1, 0.1);
+        tn::test::fill_uniform(images, 6, 0.0, 0.2);
         for (std::size_t k = 0; k < n; ++k)
             labels[k] = k * 7 % 10;
     }

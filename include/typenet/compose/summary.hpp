@@ -1,6 +1,7 @@
 #pragma once
-// summary<Net, In>(): the compile-time derivation made visible — one row per leaf layer with its
-// input and output shapes, parameter count and offset.
+// summary<Net, In>(): the compile-time derivation made visible — a table, returned as a string
+// (nothing is printed), with one row per leaf layer: its input and output shapes, parameter count
+// and offset.
 
 #include "typenet/compose/network.hpp"
 
@@ -11,8 +12,9 @@
 
 namespace typenet {
 
+/// The table as text, one line per leaf layer and a total; the caller prints it (or compares it).
 template<class Net, class In>
-std::string summary() {
+[[nodiscard]] std::string summary() {
     using net = network<Net, In>;
     std::ostringstream os;
     os << "#  layer                      input       output      params  offset\n";

@@ -1,9 +1,9 @@
 #pragma once
 // model<Net, InputShape, T>: a network bound to an input shape, owning its parameters and one
-// workspace. This is the public facade of DESIGN.md §4; multi-threaded training uses
-// network/workspace directly (one workspace per worker, one parameter block shared). Where the
-// parameters and the workspace live (one heap block, or inside the object for targets without a
-// heap) is model_storage's choice.
+// workspace. This is the public facade that outside code relies on (docs/api.md, "model");
+// multi-threaded training uses network/workspace directly (one workspace per worker, one
+// parameter block shared). Where the parameters and the workspace live (one heap block, or inside
+// the object for targets without a heap) is model_storage's choice.
 
 #include "typenet/compose/network.hpp"
 #include "typenet/model/model_storage.hpp"

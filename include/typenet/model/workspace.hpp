@@ -1,7 +1,7 @@
 #pragma once
 // workspace<Net, In, T>: what one worker writes during a pass — activations, their gradients and
 // a parameter-gradient block. Parameters are not here: they are read-only during a batch and
-// shared by every worker, each with its own workspace (see DESIGN.md §4).
+// shared by every worker, each with its own workspace (docs/api.md, "Workspaces and threads").
 
 #include "typenet/compose/network.hpp"
 #include "typenet/model/label.hpp"

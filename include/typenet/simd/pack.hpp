@@ -2,9 +2,11 @@
 // pack<T>: a fixed-width SIMD register of T, as the GCC/Clang vector extension, so kernels can name
 // "one register of lanes" and keep a register block of accumulators without intrinsics.
 // Arithmetic (+ - *) is lane-wise and contracts to FMA where the target has it.
-// The width is 32 bytes (8 floats, 4 doubles) when the target has AVX: the width g++ and clang
-// prefer on AVX-512 machines too (wider registers lower the clock). Otherwise it is 16 bytes, the
-// SSE2/NEON register; a wider pack would change the ABI of the inline helpers (-Wpsabi).
+// The width is the widest register the build's target has: 64 bytes (16 floats, 8 doubles) with
+// AVX-512F, 32 bytes (8 floats, 4 doubles) with AVX, otherwise 16 bytes (SSE2/NEON). It follows
+// the target flags (-march) rather than the machine: a pack wider than the target's registers
+// would be split by the compiler and change how the inline helpers pass it (g++ -Wpsabi).
+// tests/simd/pack_test.cpp checks the width for the flags it is built with.
 
 #include <cmath>
 #include <cstddef>

@@ -1,0 +1,71 @@
+# cmake -DSOURCE_DIR=<repository root> -P quoted_errors.cmake
+#
+# The compiler messages that README.md and docs/*.md quote must still be what the headers say.
+# A quoted error line names the header without a line or column (those move with every edit):
+#   include/typenet/layers/conv.hpp: error: static assertion failed: MSG                 (g++)
+#   include/typenet/layers/conv.hpp: error: static_assert failed due to requirement '…' "MSG"
+#                                                                                        (clang 14)
+# and MSG must be the text of a static_assert in that header (its string literals joined). The
+# compile-fail cases (tests/compile_fail/) check that the compilers print these messages. A
+# quoted compiler line with a line number fails too, and so does finding no quote at all.
+cmake_minimum_required(VERSION 3.20)
+if(NOT DEFINED SOURCE_DIR)
+    message(FATAL_ERROR "quoted_errors.cmake: -DSOURCE_DIR=... is required")
+endif()
+
+file(GLOB docs RELATIVE ${SOURCE_DIR} ${SOURCE_DIR}/README.md ${SOURCE_DIR}/docs/*.md)
+set(problems "")
+set(quotes 0)
+foreach(doc IN LISTS docs)
+    # Lines as a CMake list: ';' (in the messages) and '[', ']' would break the splitting; they
+    # stand for themselves again (@S@, @L@, @R@) when compared with the header.
+    file(READ ${SOURCE_DIR}/${doc} content)
+    string(REPLACE ";" "@S@" content "${content}")
+    string(REPLACE "[" "@L@" content "${content}")
+    string(REPLACE "]" "@R@" content "${content}")
+    string(REPLACE "\n" ";" lines "${content}")
+    list(FILTER lines INCLUDE REGEX "(include|dsl)/[A-Za-z0-9_/]+\\.hpp:")
+    foreach(line IN LISTS lines)
+        if(line MATCHES "\\.hpp:[0-9]+")
+            list(APPEND problems "${doc}: quotes a line number, which drifts: ${line}")
+            continue()
+        endif()
+        set(file_re "^((include|dsl)/[A-Za-z0-9_/]+\\.hpp): error: ")
+        if(line MATCHES "${file_re}static assertion failed: (.*)$")
+            set(header ${CMAKE_MATCH_1})
+            set(msg "${CMAKE_MATCH_3}")
+        elseif(line MATCHES "${file_re}static_assert failed due to requirement '[^']*' \"(.*)\"$")
+            set(header ${CMAKE_MATCH_1})
+            set(msg "${CMAKE_MATCH_3}")
+        else()
+            continue()
+        endif()
+        math(EXPR quotes "${quotes} + 1")
+        if(NOT EXISTS ${SOURCE_DIR}/${header})
+            list(APPEND problems "${doc}: ${header} does not exist")
+            continue()
+        endif()
+        # The header's string literals joined as the compiler joins them ("a " "b" is "a b").
+        file(READ ${SOURCE_DIR}/${header} text)
+        string(REGEX REPLACE "\"[ \t\r\n]*\"" "" text "${text}")
+        string(REPLACE ";" "@S@" text "${text}")
+        string(REPLACE "[" "@L@" text "${text}")
+        string(REPLACE "]" "@R@" text "${text}")
+        string(FIND "${text}" "\"${msg}\"" at)
+        if(at EQUAL -1)
+            list(APPEND problems "${doc}: no static_assert of ${header} says \"${msg}\"")
+        endif()
+    endforeach()
+endforeach()
+
+if(quotes EQUAL 0)
+    list(APPEND problems "no quoted error line found: the check would be vacuous")
+endif()
+if(problems)
+    list(JOIN problems "\n  " listing)
+    string(REPLACE "@S@" ";" listing "${listing}")
+    string(REPLACE "@L@" "[" listing "${listing}")
+    string(REPLACE "@R@" "]" listing "${listing}")
+    message(FATAL_ERROR "quoted compiler messages out of date:\n  ${listing}")
+endif()
+message("repository.quoted_errors: ${quotes} quoted messages, each still in its header")

@@ -19,6 +19,7 @@
 // naming the target and saying why, with strerror(errno) where the system said it. POSIX only.
 
 #include "typenet/io/error.hpp"
+#include "typenet/io/file_kind.hpp"
 
 #include <cerrno>
 #include <cstddef>
@@ -38,21 +39,6 @@
 namespace typenet {
 
 namespace detail {
-
-/// What a file that is not a regular file is, for error messages ("a directory").
-inline const char* file_kind(mode_t mode) {
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISFIFO(mode))
-        return "a FIFO (named pipe)";
-    if (S_ISCHR(mode))
-        return "a character device";
-    if (S_ISBLK(mode))
-        return "a block device";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    return "a special file";
-}
 
 /// strerror(errno), taken before anything else can change errno.
 inline std::string errno_text(int e = errno) {

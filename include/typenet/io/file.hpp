@@ -6,6 +6,7 @@
 // refused without blocking, with what they are in the message.
 
 #include "typenet/io/error.hpp"
+#include "typenet/io/file_kind.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -20,21 +21,6 @@
 #include <utility>
 
 namespace typenet::detail {
-
-/// What a path is when it is not a regular file, for the message that refuses it.
-inline const char* non_regular_file_kind(mode_t mode) {
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISFIFO(mode))
-        return "a FIFO (named pipe)";
-    if (S_ISCHR(mode))
-        return "a character device";
-    if (S_ISBLK(mode))
-        return "a block device";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    return "not a regular file";
-}
 
 class input_file {
 public:
@@ -95,7 +81,7 @@ private:
     // these close the descriptor themselves.
     [[noreturn]] void refuse(mode_t mode, const char* kind) {
         close_fd();
-        throw io_error(path_, std::string("is ") + non_regular_file_kind(mode) + ", not " + kind);
+        throw io_error(path_, std::string("is ") + file_kind(mode) + ", not " + kind);
     }
     [[noreturn]] void fail(const char* what) {
         const int e = errno;

@@ -26,32 +26,17 @@
 #include <unistd.h>
 #include <vector>
 
+#include "../support/files.hpp"
+
 namespace fs = std::filesystem;
 namespace tn = typenet;
 
 namespace {
 
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() / ("typenet-af-test-" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    /// Every entry of the directory (to show that no temporary file is left behind).
-    std::vector<std::string> entries() const {
-        std::vector<std::string> out;
-        for (const auto& e : fs::directory_iterator(path))
-            out.push_back(e.path().filename().string());
-        std::sort(out.begin(), out.end());
-        return out;
-    }
+/// A temporary directory for one test (tests/support/files.hpp).
+struct temp_dir : tn::test::temp_dir {
+    temp_dir()
+        : tn::test::temp_dir("typenet-af-test-") {}
 };
 
 std::string read_text(const fs::path& p) {
@@ -63,21 +48,8 @@ void write_text(const fs::path& p, const std::string& s) {
     std::ofstream(p, std::ios::binary | std::ios::trunc) << s;
 }
 
-template<class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const tn::io_error& e) {
-        BOOST_TEST_MESSAGE("io_error: " << e.what());
-        return e.what();
-    }
-    BOOST_ERROR("expected a typenet::io_error");
-    return {};
-}
-
-bool contains(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
+using tn::test::contains;
+using tn::test::error_of;
 
 using names = std::vector<std::string>;
 

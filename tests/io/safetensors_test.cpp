@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "../optim/count_new.hpp"
+#include "../support/files.hpp"
 
 namespace fs = std::filesystem;
 namespace tn = typenet;
@@ -56,26 +57,10 @@ using small_net = tn::seq<tn::conv<3, 3, tn::filters<2>>, tn::relu, tn::maxpool<
 using small_input = tn::shape<1, 8, 8>;
 using lenet = tn::model<tn::dsl::lenet5, tn::dsl::lenet5_input>;
 
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() / ("typenet-st-test-" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-        fs::remove_all(path, ec);
-    }
-    /// Every entry of the directory (to show that no temporary file is left behind).
-    std::vector<std::string> entries() const {
-        std::vector<std::string> out;
-        for (const auto& e : fs::directory_iterator(path))
-            out.push_back(e.path().filename().string());
-        std::sort(out.begin(), out.end());
-        return out;
-    }
+/// A temporary directory for one test (tests/support/files.hpp).
+struct temp_dir : tn::test::temp_dir {
+    temp_dir()
+        : tn::test::temp_dir("typenet-st-test-") {}
 };
 
 template<class T>
@@ -112,21 +97,8 @@ std::uint64_t header_length(const bytes& b) {
     return n;
 }
 
-template<class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const tn::io_error& e) {
-        BOOST_TEST_MESSAGE("io_error: " << e.what());
-        return e.what();
-    }
-    BOOST_ERROR("expected a typenet::io_error");
-    return {};
-}
-
-bool contains(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
+using tn::test::contains;
+using tn::test::error_of;
 
 template<class M>
 bool same_parameters(const M& a, const M& b) {

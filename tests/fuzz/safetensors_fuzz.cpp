@@ -1,7 +1,7 @@
 // Fuzz target: io/safetensors.hpp's loader, into the seed network of dsl/seed_net.hpp (five
 // parameters: 0.weight [1, 1, 2, 2], 0.bias [1]). Every load either succeeds or throws io_error
 // naming the file and leaves the parameters as they were.
-#include "dsl/seed_net.hpp"
+#include "typenet/dsl/seed_net.hpp"
 #include "typenet/io/safetensors.hpp"
 
 #include <algorithm>

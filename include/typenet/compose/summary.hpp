@@ -32,7 +32,8 @@ template<class Net, class In>
                    << (net::offsets[I + 1] - net::offsets[I]) << "  " << net::offsets[I] << '\n';
             }(),
             ...);
-    }(std::make_index_sequence<net::layer_count>{});
+    }
+    (std::make_index_sequence<net::layer_count>{});
     os << "total parameters: " << net::parameter_count << '\n';
     return os.str();
 }

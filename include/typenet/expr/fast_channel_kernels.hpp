@@ -417,7 +417,12 @@ inline void input_gradient_block(T* dx, const T* k, const T* g, std::size_t r0, 
             const std::size_t lo = std::max(p0, a * GW), hi = std::min(end, (a + 1) * GW);
             T* o = dxc + a * IW + (lo - a * GW);
             const T* src = col[r] + (lo - p0);
-            for (std::size_t t = 0; t < hi - lo; ++t)
+            // A segment is at most one row and at most the block: saying so lets the compiler
+            // bound the copy loop by the part of `col` the block wrote.
+            const std::size_t len = hi - lo;
+            if (len > std::min(GW, count))
+                __builtin_unreachable();
+            for (std::size_t t = 0; t < len; ++t)
                 o[t] += src[t];
         }
     }

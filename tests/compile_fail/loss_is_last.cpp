@@ -1,4 +1,4 @@
-// Rule loss_is_last (shape/diagnostics.hpp, checked in compose/network.hpp): layers after
+// Rule loss_is_last (compose/network.hpp, checked there): layers after
 // softmax_ce would never receive a gradient.
 // expect-error: must be the last layer
 // expect-trait: typenet::loss_is_last<typenet::softmax_ce, 1, 3>

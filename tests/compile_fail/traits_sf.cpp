@@ -7,6 +7,7 @@
 #include "typenet/dsl/lenet5.hpp"
 
 #include <cstddef>
+#include <ratio>
 #include <type_traits>
 
 #include "typenet.hpp"
@@ -102,6 +103,29 @@ static_assert(
 static_assert(
     seq_fits<tn::seq<tn::conv<2, 2>, tn::dense<8>, tn::softmax_ce>, shape<1, 5, 5>>::value);
 
+// not_a_layer.cpp and layer_protocol.cpp: the layer protocol (layers/layer.hpp).
+struct forward_only : tn::layer_base<forward_only> {
+    template<class In>
+    using out_shape = In;
+    static const char* name() { return "forward_only"; }
+    template<class In, class T>
+    static void forward(const T*, tn::tensor_view<const T, In>, tn::tensor_view<T, In>) {}
+};
+static_assert(!tn::is_layer<shape<4>>::value && !tn::is_layer<int>::value);
+static_assert(tn::is_layer<forward_only>::value);
+static_assert(!tn::implements_layer_protocol<forward_only, shape<3, 3, 3>>::value);
+static_assert(tn::implements_layer_protocol<tn::relu, shape<3, 3, 3>>::value);
+
+// leaky_relu_slope.cpp: a slope that is not a std::ratio.
+static_assert(!tn::leaky_relu_slope_is_ratio<float>::value);
+static_assert(!tn::fits_v<tn::leaky_relu<float>, shape<3>>);
+static_assert(tn::fits_v<tn::leaky_relu<std::ratio<1, 5>>, shape<3>>);
+
+// global_avgpool_rank.cpp: global_avgpool after dense.
+static_assert(!tn::rank_matches<tn::global_avgpool, shape<8>>::value);
+static_assert(!tn::fits_v<tn::global_avgpool, shape<8>>);
+static_assert(tn::fits_v<tn::global_avgpool, shape<4, 4, 4>>);
+
 // Anything that is not a shape — including the invalid_shape a failed layer hands on — is a
 // plain "no", never a hard error.
 static_assert(!tn::fits_v<tn::conv<2, 2>, int>);
@@ -111,6 +135,8 @@ static_assert(!tn::fits_v<tn::maxpool<2>, int>);
 static_assert(!tn::fits_v<tn::dense<2>, int>);
 static_assert(!tn::fits_v<tn::relu, int>);
 static_assert(!tn::fits_v<tn::flatten, void>);
+static_assert(!tn::fits_v<tn::tanh, int>);
+static_assert(!tn::fits_v<tn::global_avgpool, tn::invalid_shape>);
 static_assert(!tn::fits_v<tn::softmax_ce, tn::invalid_shape>);
 static_assert(!tn::fits_v<tn::conv<2, 2>, tn::invalid_shape>);
 static_assert(!tn::pool_tiles<tn::avgpool<2>, tn::invalid_shape>::value);

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <ratio>
 #include <vector>
 
 #include "../support/check.hpp"
@@ -130,6 +131,22 @@ BOOST_AUTO_TEST_CASE(dense) {
     // On a feature map (implicit flattening) and on a vector.
     check_network<tn::seq<tn::dense<5>, tn::softmax_ce>, shape<2, 3, 4>>(9, 4);
     check_network<tn::seq<tn::dense<3>, tn::softmax_ce>, shape<7>>(10, 0);
+}
+
+BOOST_AUTO_TEST_CASE(activations) {
+    // Smooth everywhere except leaky_relu's kink at 0 (kept away from by the margin).
+    check_network<tn::seq<tn::tanh, tn::softmax_ce>, shape<2, 3, 4>>(15, 5);
+    check_network<tn::seq<tn::sigmoid, tn::softmax_ce>, shape<2, 3, 4>>(16, 7);
+    check_network<tn::seq<tn::leaky_relu<>, tn::softmax_ce>, shape<2, 3, 4>>(17, 1, 1e-2);
+    check_network<tn::seq<tn::dense<6>, tn::leaky_relu<std::ratio<1, 5>>, tn::softmax_ce>,
+                  shape<5>>(18, 2, 1e-2);
+}
+
+BOOST_AUTO_TEST_CASE(global_avgpool) {
+    check_network<tn::seq<tn::global_avgpool, tn::softmax_ce>, shape<4, 3, 5>>(19, 3);
+    check_network<tn::seq<tn::conv<3, 3, tn::filters<3>>, tn::tanh, tn::global_avgpool,
+                          tn::dense<4>, tn::softmax_ce>,
+                  shape<2, 6, 7>>(20, 1);
 }
 
 BOOST_AUTO_TEST_CASE(softmax_ce_alone) {

@@ -42,10 +42,14 @@ template<class L>
 struct is_maxpool : std::false_type {};
 template<std::size_t P>
 struct is_maxpool<maxpool<P>> : std::true_type {};
+template<class L>
+struct is_leaky_relu : std::false_type {};
+template<class Slope>
+struct is_leaky_relu<leaky_relu<Slope>> : std::true_type {};
 
 /// The branch of a piecewise-linear network at one point, and its distance to the nearest kink.
 struct branch {
-    std::vector<std::uint32_t> pattern; ///< ReLU masks and max-pool arg-max positions, in order
+    std::vector<std::uint32_t> pattern; ///< (leaky) ReLU masks and max-pool arg-max positions
     double margin = std::numeric_limits<double>::infinity(); ///< min |ReLU input|, max-pool gap
 };
 
@@ -56,7 +60,7 @@ void record_layer(const Acts& acts, branch& b) {
     using net = network<Net, In>;
     using layer = typename net::template layer<I>;
     const auto& a = boost::hana::at_c<I>(acts);
-    if constexpr (std::is_same_v<layer, relu>) {
+    if constexpr (std::is_same_v<layer, relu> || is_leaky_relu<layer>::value) {
         for (double v : a) {
             b.pattern.push_back(v > 0);
             b.margin = std::min(b.margin, std::abs(v));

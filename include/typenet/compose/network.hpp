@@ -5,6 +5,7 @@
 // layers. Holds no data: parameters and workspaces are passed in (model/ owns them).
 
 #include "typenet/compose/seq.hpp"
+#include "typenet/layers/layer.hpp"
 #include "typenet/layers/param_desc.hpp"
 #include "typenet/shape/diagnostics.hpp"
 #include "typenet/shape/shape.hpp"
@@ -30,26 +31,49 @@
 
 namespace typenet {
 
+/// A loss must be the network's last layer: `Index` is its position among `Count` layers.
+template<class Layer, std::size_t Index, std::size_t Count>
+struct loss_is_last : std::bool_constant<Index + 1 == Count> {};
+
 namespace detail {
 namespace hana = boost::hana;
 
-/// Runs Layer's rules on In (one static_assert for the first that fails). An input that is
-/// already invalid is passed over silently: the layer that produced it has reported.
+/// Checks Layer at position Index of Count on input In, once, in this order, with one
+/// static_assert for the first failure: that it is a layer at all (is_layer), its own rules
+/// (Layer::check), the rest of the layer protocol for that input (implements_layer_protocol), and
+/// that a loss comes last (loss_is_last). An input that is already invalid is passed over
+/// silently: the layer that produced it has reported.
 template<class Layer, class In, std::size_t Index, std::size_t Count>
 constexpr bool check_layer() {
     if constexpr (!is_shape_v<In>) {
         return false;
     } else {
-        constexpr bool fits_input = Layer::template check<In>();
-        if constexpr (Layer::is_loss) {
-            static_assert(loss_is_last<Layer, Index, Count>{},
-                          "typenet::seq: the loss (softmax_ce) must be the last layer; move it "
-                          "to the end or remove the layers after it");
-            // A misplaced loss is a failed rule like any other: it invalidates the network, so
-            // whole-network checks (forward_backward's has_loss) do not report it a second time.
-            return fits_input && loss_is_last<Layer, Index, Count>::value;
+        static_assert(is_layer<Layer>{},
+                      "typenet::seq: an element is not a layer; a seq holds layers and seqs "
+                      "(a layer provides input_rank, is_loss, name() and the members "
+                      "layers/layer.hpp lists)");
+        if constexpr (!is_layer<Layer>::value) {
+            return false;
+        } else if constexpr (!Layer::template check<In>()) {
+            return false;
         } else {
-            return fits_input;
+            static_assert(implements_layer_protocol<Layer, In>{},
+                          "typenet::seq: a layer does not implement the layer protocol for its "
+                          "input: it needs out_shape, param_count, params() and forward/backward "
+                          "(a loss: loss()) for float and double, as layers/layer.hpp lists");
+            if constexpr (!implements_layer_protocol<Layer, In>::value) {
+                return false;
+            } else if constexpr (Layer::is_loss) {
+                static_assert(loss_is_last<Layer, Index, Count>{},
+                              "typenet::seq: the loss (softmax_ce) must be the last layer; move "
+                              "it to the end or remove the layers after it");
+                // A misplaced loss is a failed rule like any other: it invalidates the network,
+                // so whole-network checks (forward_backward's has_loss) do not report it a
+                // second time.
+                return loss_is_last<Layer, Index, Count>::value;
+            } else {
+                return true;
+            }
         }
     }
 }
@@ -69,7 +93,9 @@ struct layer_out {
 
 template<class Layer, class In>
 constexpr std::size_t param_count_of() {
-    if constexpr (is_shape_v<In> && Layer::template valid<In>)
+    if constexpr (!is_shape_v<In> || !is_layer<Layer>::value)
+        return 0;
+    else if constexpr (Layer::template valid<In>)
         return Layer::template param_count<In>;
     else
         return 0;
@@ -77,16 +103,24 @@ constexpr std::size_t param_count_of() {
 } // namespace detail
 
 namespace detail {
+template<class Layer>
+constexpr bool is_loss_layer() {
+    if constexpr (is_layer<Layer>::value)
+        return Layer::is_loss;
+    else
+        return false;
+}
 template<class Net>
 constexpr bool ends_in_loss() {
     constexpr std::size_t n = decltype(boost::hana::length(layers_of<Net>))::value;
     if constexpr (n == 0)
         return false;
     else
-        return decltype(+boost::hana::back(layers_of<Net>))::type::is_loss;
+        return is_loss_layer<typename decltype(+boost::hana::back(layers_of<Net>))::type>();
 }
 } // namespace detail
 
+/// Does the network end in a loss (needed by forward_backward)?
 template<class Net>
 struct has_loss : std::bool_constant<detail::ends_in_loss<Net>()> {};
 
@@ -234,6 +268,14 @@ struct network {
         for (std::size_t s = 0; s < S; ++s)
             backward_layers<0, batched_tail_from, InputGradient>(params, acts[s], grads[s],
                                                                  dparams);
+    }
+
+    /// The loss of the network's logits for `label` (checked by the caller); writes
+    /// dL/dlogits. Only for a valid network that ends in a loss.
+    template<class T>
+    static T loss(tensor_view<const T, output_shape> logits, std::size_t label,
+                  tensor_view<T, output_shape> dlogits) {
+        return layer<layer_count - 1>::template loss<output_shape>(logits, label, dlogits);
     }
 
     /// Every parameter tensor in PyTorch named_parameters() order: "<i>.weight", "<i>.bias",

@@ -1,6 +1,6 @@
 #pragma once
 // Element-wise expressions: a + b, a - b, a * b (same shapes), s * a, a * s, a + s (a scalar
-// broadcast), and map(f, a) for any f applied to each element.
+// broadcast), and map(f, a) / map(f, a, b) for any f applied to each element (pair).
 
 #include "typenet/expr/node.hpp"
 
@@ -65,9 +65,21 @@ constexpr auto operator+(const A& a, typename as_expr_t<A>::value_type s) {
     return scalar_expr<std::plus<>, as_expr_t<A>>{{}, as_expr(a), s, {}};
 }
 
-/// f applied to every element of `a` (lazy).
-inline constexpr auto map = []<class F, expression_like A>(F f, const A& a) {
-    return map_expr<F, as_expr_t<A>>{{}, as_expr(a), std::move(f)};
+namespace detail {
+struct map_fn {
+    template<class F, expression_like A>
+    constexpr auto operator()(F f, const A& a) const {
+        return map_expr<F, as_expr_t<A>>{{}, as_expr(a), std::move(f)};
+    }
+    template<class F, expression_like A, expression_like B>
+    constexpr auto operator()(F f, const A& a, const B& b) const {
+        return binary_expr<F, as_expr_t<A>, as_expr_t<B>>{{}, as_expr(a), as_expr(b), std::move(f)};
+    }
 };
+} // namespace detail
+
+/// map(f, a): f applied to every element of `a`; map(f, a, b): f(a_i, b_i) for two operands of
+/// the same shape (lazy).
+inline constexpr detail::map_fn map{};
 
 } // namespace typenet

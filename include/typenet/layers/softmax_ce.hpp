@@ -4,34 +4,27 @@
 // network's output (the logits): forward() returns them, forward_backward() adds the loss.
 // PyTorch equivalent: torch.nn.CrossEntropyLoss() applied to the logits.
 
-#include "typenet/layers/param_desc.hpp"
+#include "typenet/layers/layer.hpp"
 #include "typenet/ops/softmax_cross_entropy.hpp"
-#include "typenet/shape/diagnostics.hpp"
+#include "typenet/tensor/tensor_view.hpp"
 
+#include <cstddef>
 #include <string>
-#include <vector>
 
 namespace typenet {
 
-struct softmax_ce {
-    static constexpr std::size_t input_rank = 0;
+struct softmax_ce : layer_base<softmax_ce> {
     static constexpr bool is_loss = true;
-    template<class In>
-    static constexpr bool valid = is_shape_v<In>;
-    template<class In>
-    static constexpr bool check() {
-        return valid<In>;
-    }
     template<class In>
     using out_shape = In;
     template<class In>
-    static constexpr std::size_t param_count = 0;
-    template<class In>
     using op = ops::softmax_cross_entropy<In>;
     static std::string name() { return "softmax_ce"; }
-    template<class In>
-    static std::vector<param_desc> params() {
-        return {};
+
+    /// The loss for `label` (checked by the caller); writes dL/dlogits = p - onehot(label).
+    template<class In, class T>
+    static T loss(tensor_view<const T, In> logits, std::size_t label, tensor_view<T, In> dlogits) {
+        return op<In>::forward_backward(logits, label, dlogits);
     }
 };
 

@@ -45,13 +45,11 @@ public:
                 boost::hana::at_c<0>(acts_[s]).view() = x;
             }
             net::forward_chunk(params.data(), acts_);
-            using loss = typename net::template layer<net::layer_count - 1>;
-            using logits_shape = typename net::output_shape;
             T total{};
             for (std::size_t s = 0; s < S; ++s)
-                total += loss::template op<logits_shape>::forward_backward(
-                    std::as_const(boost::hana::at_c<net::body_count>(acts_[s])).view(), labels[s],
-                    boost::hana::at_c<net::body_count>(grads_[s]).view());
+                total +=
+                    net::loss(std::as_const(boost::hana::at_c<net::body_count>(acts_[s])).view(),
+                              labels[s], boost::hana::at_c<net::body_count>(grads_[s]).view());
             net::template backward_chunk<false>(params.data(), acts_, grads_, grad.data());
             return total;
         } else {

@@ -98,11 +98,8 @@ private:
         if constexpr (has_loss<Net>::value && net::valid) {
             const std::size_t index = check_label(label);
             forward(params, x);
-            using loss = typename net::template layer<net::layer_count - 1>;
-            using logits_shape = typename net::output_shape;
             auto& dlogits = boost::hana::at_c<net::body_count>(grads_);
-            const T l = loss::template op<logits_shape>::forward_backward(
-                std::as_const(output()).view(), index, dlogits.view());
+            const T l = net::loss(std::as_const(output()).view(), index, dlogits.view());
             net::template backward<InputGradient>(params.data(), acts_, grads_, grad);
             return l;
         } else {

@@ -2,25 +2,22 @@
 // relu: y = max(x, 0); dL/dx = dL/dy masked where x > 0 (docs/derivations.md §4).
 // At x = 0 the derivative is taken as 0, like PyTorch.
 
-#include "typenet/expr/elementwise.hpp"
-#include "typenet/tensor/tensor_view.hpp"
+#include "typenet/ops/elementwise.hpp"
 
 namespace typenet::ops {
 
-template<class Shape>
-struct relu {
-    using output_shape = Shape;
-
+struct relu_fn {
     template<class T>
-    static void forward(tensor_view<const T, Shape> x, tensor_view<T, Shape> y) {
-        y = map([](T v) { return v > T{} ? v : T{}; }, x);
+    static constexpr T value(T x) {
+        return x > T{} ? x : T{};
     }
-
     template<class T>
-    static void backward(tensor_view<const T, Shape> x, tensor_view<const T, Shape> dy,
-                         tensor_view<T, Shape> dx) {
-        dx = dy * map([](T v) { return v > T{} ? T{1} : T{}; }, x);
+    static constexpr T derivative(T x, T) {
+        return x > T{} ? T{1} : T{};
     }
 };
+
+template<class Shape>
+using relu = elementwise<relu_fn, Shape>;
 
 } // namespace typenet::ops

@@ -1,6 +1,7 @@
 #pragma once
 // Rules that apply to every layer, as traits that tests can query. The layer-specific rules
-// (kernel_fits, pool_tiles, ...) live with their layers. Each rule is checked by one static_assert
+// (kernel_fits, pool_tiles, ...) live with their layers, the network-wide ones (loss_is_last,
+// has_loss) with the composition (compose/network.hpp). Each rule is checked by one static_assert
 // whose condition is the trait itself, so the compiler prints the layer and the shapes. The
 // condition is written `trait<...>{}`, not `trait<...>::value`: for `::value` g++ 12 names only the
 // base class ("std::integral_constant<bool, false>::value evaluates to false").
@@ -26,13 +27,5 @@ template<class Layer, class In>
 struct fits : std::bool_constant<Layer::template valid<In>> {};
 template<class Layer, class In>
 inline constexpr bool fits_v = fits<Layer, In>::value;
-
-/// A loss must be the network's last layer: `Index` is its position among `Count` layers.
-template<class Layer, std::size_t Index, std::size_t Count>
-struct loss_is_last : std::bool_constant<Index + 1 == Count> {};
-
-/// Does the network end in a loss (needed by forward_backward)?
-template<class Net>
-struct has_loss;
 
 } // namespace typenet

@@ -37,6 +37,8 @@ struct maxpool2d {
     static_assert(SH > 0 && SW > 0 && 2 * PH <= P && 2 * PW <= P && P <= H + 2 * PH &&
                       P <= W + 2 * PW,
                   "typenet::ops::maxpool2d: the layer's rules (layers/pool.hpp) must hold");
+    static constexpr std::size_t window_size = P, stride_h = SH, stride_w = SW, pad_h = PH,
+                                 pad_w = PW;
     /// Stride P, no padding, and P dividing H and W: the windows tile the plane.
     static constexpr bool tiling =
         SH == P && SW == P && PH == 0 && PW == 0 && H % P == 0 && W % P == 0;

@@ -1,7 +1,7 @@
 // crop<TOP, LEFT, EH, EW>(a) (include/typenet/expr/crop.hpp): the EH×EW window at (TOP, LEFT), on
 // planes and stacks, by definition; cropping a zero_pad by its padding gives the operand back; and
 // crop is zero_pad's adjoint (⟨zero_pad(a), b⟩ = ⟨a, crop(b)⟩: the padded conv's input gradient
-// is the padded input's cropped, docs/derivations.md §7).
+// is the padded input's cropped, docs/derivations.md §9).
 #define BOOST_TEST_MODULE expr.crop
 #include "typenet/expr/crop.hpp"
 #include "typenet/expr/zero_pad.hpp"

@@ -1,7 +1,7 @@
 // dilate<SH, SW>(a) and dilate<SH, SW, EH, EW>(a) (include/typenet/expr/dilate.hpp): SH - 1 zero
 // rows and SW - 1 zero columns between the elements, on planes and stacks, by definition, with
 // the tight extent and extended by trailing zeros (the strided conv's dz as its backward needs
-// it, docs/derivations.md §7); dilating by 1 is the identity.
+// it, docs/derivations.md §9); dilating by 1 is the identity.
 #define BOOST_TEST_MODULE expr.dilate
 #include "typenet/expr/dilate.hpp"
 #include "typenet/tensor/tensor.hpp"

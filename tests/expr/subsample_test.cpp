@@ -1,6 +1,6 @@
 // subsample<SH, SW>(a) (include/typenet/expr/subsample.hpp): every SH-th row and SW-th column,
 // on planes and stacks, by definition; the strided correlation as the stride-1 one subsampled
-// (what torch's conv2d(stride=S) computes, docs/derivations.md §7); and its adjoint, dilate
+// (what torch's conv2d(stride=S) computes, docs/derivations.md §9); and its adjoint, dilate
 // (⟨subsample(a), b⟩ = ⟨a, dilate(b)⟩: the backward of a subsampling zero-dilates the gradient).
 #define BOOST_TEST_MODULE expr.subsample
 #include "typenet/expr/correlate.hpp"

@@ -1,6 +1,6 @@
 // ops::conv2d with stride, padding and groups (include/typenet/ops/conv2d.hpp): the forward and
 // both gradients, written as expressions on the padded input and the zero-dilated upstream
-// gradient (docs/derivations.md §7), against the definition computed here loop by loop — the
+// gradient (docs/derivations.md §9), against the definition computed here loop by loop — the
 // forward as PyTorch's Conv2d defines it, the backward as the chain rule applied to each product
 // of that sum (every output's dz reaches the weight and the input element it multiplied). The
 // whole-network comparison with PyTorch is tests/model/conv_options_parity_test.cpp.

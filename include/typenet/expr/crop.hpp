@@ -2,7 +2,7 @@
 // crop<TOP, LEFT, EH, EW>(a): the EH×EW window of the plane `a` whose top-left corner is (TOP,
 // LEFT), out(i, j) = a(TOP + i, LEFT + j); for a stack of planes, every plane alike. The inverse of
 // zero_pad: the padded conv's input gradient is the gradient of the padded input cropped by the
-// padding (docs/derivations.md §7), crop<PH, PW, H, W>(...).
+// padding (docs/derivations.md §9), crop<PH, PW, H, W>(...).
 
 #include "typenet/expr/evaluator.hpp"
 #include "typenet/expr/node.hpp"

@@ -5,7 +5,7 @@
 // EH×EW by trailing zero rows and columns (EH at least (H - 1)·SH + 1, so no element of `a` is
 // lost). For a stack of planes, every plane alike.
 // It is the strided conv's upstream gradient as the stride-1 formulas need it
-// (docs/derivations.md §7): dK = x_pad ⊗ dilate(dz), dx = crop(pad(dilate(dz)) ⊗ rot180(K)).
+// (docs/derivations.md §9): dK = x_pad ⊗ dilate(dz), dx = crop(pad(dilate(dz)) ⊗ rot180(K)).
 
 #include "typenet/expr/evaluator.hpp"
 #include "typenet/expr/node.hpp"

@@ -2,7 +2,7 @@
 // group<G>(v, g): block g of G equal blocks along the leading dimension of the view v, itself a
 // view (no copy): channels [g·C/G, (g+1)·C/G) of a C×H×W map, filters [g·F/G, (g+1)·F/G) of an
 // F×(C/G)×KH×KW weight. A grouped conv applies the one-group formulas to each block pair
-// (docs/derivations.md §7). group<1>(v, 0) is v itself, of the same type.
+// (docs/derivations.md §9). group<1>(v, 0) is v itself, of the same type.
 
 #include "typenet/shape/shape.hpp"
 #include "typenet/tensor/tensor_view.hpp"

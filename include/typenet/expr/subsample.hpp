@@ -2,7 +2,7 @@
 // subsample<SH, SW>(a): every SH-th row and SW-th column of the plane `a`, starting with the
 // first, out(i, j) = a(i·SH, j·SW), of extent ⌊(H - 1)/SH⌋ + 1 × ⌊(W - 1)/SW⌋ + 1; for a stack of
 // planes, every plane alike. The strided correlation is the stride-1 one subsampled
-// (docs/derivations.md §7): z = subsample<S>(correlate(zero_pad<P>(x), K)), and being lazy it
+// (docs/derivations.md §9): z = subsample<S>(correlate(zero_pad<P>(x), K)), and being lazy it
 // evaluates only the kept positions.
 
 #include "typenet/expr/evaluator.hpp"

@@ -5,10 +5,10 @@
 // with OH = ⌊(H + 2PH - KH)/SH⌋ + 1, OW likewise. The formulas are the design notes'
 // (docs/derivations.md), with x_p = zero_pad<PH,PW>(x) the padded input and, per group g, x_g,
 // K_g, z_g the g-th block of channels, of filters and of output maps (expr/group.hpp):
-//   z_g  = B + subsample<SH,SW>(sum_c x_p,c ⊗ K_fc)                              (§1, §7)
-//   dK_g = x_p,c ⊗ dilate<SH,SW>(dz_f)                                           (§2, §7)
+//   z_g  = B + subsample<SH,SW>(sum_c x_p,c ⊗ K_fc)                              (§1, §9)
+//   dK_g = x_p,c ⊗ dilate<SH,SW>(dz_f)                                           (§2, §9)
 //   dB_f = sum(dz_f)                                                             (§2)
-//   dx_g = crop<PH,PW,H,W>(sum_f zero_pad<KH-1,KW-1>(dilate<SH,SW>(dz_f)) ⊗ rot180(K_fc)) (§3, §7)
+//   dx_g = crop<PH,PW,H,W>(sum_f zero_pad<KH-1,KW-1>(dilate<SH,SW>(dz_f)) ⊗ rot180(K_fc)) (§3, §9)
 // where dilate puts SH - 1 zero rows (SW - 1 zero columns) between the elements of dz and extends
 // it with zeros to the stride-1 extent H + 2PH - KH + 1 (the rows the floor dropped get no
 // gradient). A stride of 1, a padding of 0 and one group leave out their node (subsample,

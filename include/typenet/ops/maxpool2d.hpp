@@ -8,8 +8,9 @@
 // i·SH - PH + P - 1 of the input and OH = ⌊(H + 2PH - P)/SH⌋ + 1. A padded position is -inf and
 // never wins: the scan runs over the window's input elements only (PH <= P/2, a rule of the
 // layer, leaves each window at least one). Windows may overlap (SH < P), so the backward adds
-// each window's dy at its first maximum: dx = sum over windows of dy(i, j)·[first arg-max].
-// With the defaults (stride P, no padding) on a plane the windows tile, this is the tiling
+// each window's dy at its first maximum: dx = sum over windows of dy(i, j)·[first arg-max]
+// (docs/derivations.md §10).
+// When the windows tile the plane (stride P, no padding, P dividing H and W) this is the tiling
 // maxpool below and takes its paths.
 //
 // forward_scan/backward_scan are the definition, for any P. For 2×2 windows (LeNet's) on floats

@@ -45,6 +45,27 @@ static_assert(std::is_same_v<grouped::output_shape, shape<8, 4, 4>>);
 static_assert(std::is_same_v<tn::ops::conv2d<3, 3, 8, shape<3, 7, 7>>,
                              tn::ops::conv2d<3, 3, 8, shape<3, 7, 7>, 1, 1, 0, 0, 1>>);
 
+// ... and writes today's expressions, of the same types, so the fast evaluators see them as before.
+namespace valid_conv {
+using op = tn::ops::conv2d<5, 5, 6, shape<1, 28, 28>>;
+using x_t = tn::tensor_view<const float, op::input_shape>;
+using k_t = tn::tensor_view<const float, op::weight_shape>;
+using dz_t = tn::tensor_view<const float, op::output_shape>;
+static_assert(std::is_same_v<decltype(tn::group<1>(std::declval<x_t>(), 0)), x_t>);
+static_assert(std::is_same_v<decltype(op::strided(tn::correlate_channels(
+                                 op::padded(std::declval<x_t>()), std::declval<k_t>()))),
+                             tn::correlate_channels_expr<x_t, k_t>>);
+static_assert(std::is_same_v<decltype(tn::correlate_outer(op::padded(std::declval<x_t>()),
+                                                          op::dilated(std::declval<dz_t>()))),
+                             tn::correlate_outer_expr<x_t, dz_t>>);
+static_assert(
+    std::is_same_v<decltype(op::cropped(
+                       tn::correlate_channels(tn::zero_pad<4, 4>(op::dilated(std::declval<dz_t>())),
+                                              tn::rot180(tn::transpose(std::declval<k_t>()))))),
+                   tn::correlate_channels_expr<tn::zero_pad_expr<4, 4, dz_t>,
+                                               tn::rot180_expr<tn::transpose_expr<k_t>>>>);
+} // namespace valid_conv
+
 /// PyTorch's Conv2d by definition, and its gradients by the chain rule on each product.
 template<class Op>
 struct definition {

@@ -124,8 +124,7 @@ void report(const char* net, const char* kind, std::size_t batch, std::size_t th
     std::printf("result framework=typenet net=%s kind=%s batch=%zu threads=%zu images_per_s=%.3f "
                 "best_images_per_s=%.3f cpu_per_wall=%.3f\n",
                 net, kind, batch, threads, double(batch) / median(per_call),
-                double(batch) / *std::min_element(per_call.begin(), per_call.end()),
-                cpu_per_wall);
+                double(batch) / *std::min_element(per_call.begin(), per_call.end()), cpu_per_wall);
     std::fflush(stdout);
 }
 
@@ -145,7 +144,8 @@ double forward_flops() {
                         flops += 2 * double(d.size()) * positions;
             }(),
             ...);
-    }(std::make_index_sequence<net::body_count>{});
+    }
+    (std::make_index_sequence<net::body_count>{});
     return flops;
 }
 
@@ -184,12 +184,11 @@ void bench_net(const char* name, const options& opt, const sample_pool& pool) {
         const auto per_call = time_calls(
             opt,
             [&] {
-                workers.predict(params, batch, sample_at{&pool, first},
-                                [&](std::size_t, const auto& logits) {
-                                    checksum += std::size_t(
-                                        std::max_element(logits.begin(), logits.end()) -
-                                        logits.begin());
-                                });
+                workers.predict(
+                    params, batch, sample_at{&pool, first}, [&](std::size_t, const auto& logits) {
+                        checksum += std::size_t(std::max_element(logits.begin(), logits.end()) -
+                                                logits.begin());
+                    });
                 first = (first + batch) % sample_pool::count;
             },
             cpu);

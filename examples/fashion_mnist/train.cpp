@@ -159,6 +159,10 @@ bool plot_curves(const fs::path& csv, const fs::path& png) {
 int run(const options& opt) {
     if (opt.model == "lenet5")
         return run_lenet5(opt);
+    if (opt.model == "separable")
+        return run_separable(opt);
+    if (opt.model == "vgg_small")
+        return run_vgg_small(opt);
     throw std::invalid_argument("--model: unknown network '" + opt.model + "'");
 }
 

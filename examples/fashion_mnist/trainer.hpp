@@ -40,7 +40,7 @@ struct options {
 };
 
 /// The networks --model accepts (dsl/<name>.hpp).
-inline constexpr const char* model_names[] = {"lenet5"};
+inline constexpr const char* model_names[] = {"lenet5", "separable", "vgg_small"};
 
 /// Trains (or, with opt.load, evaluates saved weights) and prints the report; returns the exit
 /// status. Throws std::exception on an output that cannot be written (checked before the data
@@ -51,6 +51,8 @@ int run(const options& opt);
 
 /// The training loop of one network each (train_<model>.cpp).
 int run_lenet5(const options& opt);
+int run_separable(const options& opt);
+int run_vgg_small(const options& opt);
 
 /// The weights of network `model` (on 1x28x28, float) as a safetensors file: the flat parameter
 /// block, in model::parameters() order. Throw typenet::io_error naming the file (also for a file

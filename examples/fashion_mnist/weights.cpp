@@ -2,6 +2,8 @@
 // A unit of its own, beside the training loops (trainer.hpp).
 
 #include "typenet/dsl/lenet5.hpp"
+#include "typenet/dsl/separable.hpp"
+#include "typenet/dsl/vgg_small.hpp"
 #include "typenet/io/safetensors.hpp"
 
 #include <stdexcept>
@@ -18,6 +20,10 @@ template<class F>
 void with_network(const std::string& model, F&& f) {
     if (model == "lenet5")
         f.template operator()<typenet::dsl::lenet5>();
+    else if (model == "separable")
+        f.template operator()<typenet::dsl::separable>();
+    else if (model == "vgg_small")
+        f.template operator()<typenet::dsl::vgg_small>();
     else
         throw std::invalid_argument("--model: unknown network '" + model + "'");
 }

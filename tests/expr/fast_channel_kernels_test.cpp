@@ -5,7 +5,8 @@
 // strategies are also run directly, since which one the dispatch picks depends on the target's
 // SIMD width.
 #define BOOST_TEST_MODULE fast_channel_kernels
-#include "typenet/expr/fast_channel_kernels.hpp"
+#include "typenet/kernels/correlate_channels.hpp"
+#include "typenet/kernels/correlate_outer.hpp"
 #include "typenet/tensor/tensor.hpp"
 
 #include <boost/mpl/list.hpp>
@@ -18,7 +19,7 @@
 #include "../support/fast_path.hpp"
 
 namespace tn = typenet;
-namespace ck = typenet::detail::channel_kernels;
+namespace ck = typenet::kernels;
 
 namespace {
 

@@ -3,7 +3,8 @@
 // weight gradient dL/dW += dL/dy xᵀ (docs/derivations.md §7) summed over a chunk. The only
 // implementation of it: expr/fast_kernels.hpp's assignment of outer(a, b) is S = 1, ops::linear's
 // chunk pass S = Chunk. A block of RB rows × KB packs of dW stays in registers while the samples
-// go past, so dW is read and written once per chunk; the samples are added in order.
+// go past, so dW is read and written once per chunk; the samples are added in order. One sample
+// is a plain row loop instead (no sample axis to block over).
 
 #include "typenet/kernels/blocks.hpp"
 #include "typenet/simd/blocking.hpp"
@@ -55,6 +56,18 @@ inline void outer_sum_block(T* dW, const std::array<const T*, S>& a,
 /// dW (=|+=) sum_{s < S} a_s b_sᵀ; T a floating type (simd::packable_v).
 template<std::size_t N, std::size_t M, bool Accumulate, class T, std::size_t S>
 inline void outer_sum(T* dW, const std::array<const T*, S>& a, const std::array<const T*, S>& b) {
+    if constexpr (S == 1) {
+        // One sample: each element of dW is read and written once whatever the blocking, and
+        // the plain row loop, which the compiler vectorises, is the faster form.
+        for (std::size_t r = 0; r < N; ++r) {
+            const T ar = a[0][r];
+            T* row = dW + r * M;
+            const T* b0 = b[0];
+            for (std::size_t k = 0; k < M; ++k)
+                row[k] = Accumulate ? row[k] + ar * b0[k] : ar * b0[k];
+        }
+        return;
+    }
     constexpr std::size_t rb = simd::even_block(N, block_edge);
     simd::for_blocks<N, rb>([&]<std::size_t RB>(std::size_t r0) {
         for_pack_blocks<M, T, block_edge>([&]<std::size_t KB, std::size_t Tail>(std::size_t v0) {

@@ -48,10 +48,13 @@ namespace detail::channel_patterns {
 /// The largest padded input copied to the stack for a fast kernel, in bytes.
 inline constexpr std::size_t padded_input_limit = 131072;
 
-/// A stack operand as the kernels read it: a plain C×H×W view, or one padded with zeros.
+/// A stack operand as the kernels read it: a plain C×H×W view, or one padded with zeros. Any
+/// other operand (a dilated or subsampled stack, ...) is not fast; its other members exist so
+/// that conditions naming them stay well-formed.
 template<class A>
 struct stack_input {
-    static constexpr bool fast = false;
+    static constexpr bool fast = false, padded = false, fits = false;
+    using element = void;
 };
 template<class T, class S>
 struct stack_input<tensor_view<T, S>> {
@@ -81,7 +84,8 @@ struct stack_input<zero_pad_expr<PH, PW, tensor_view<T, S>>> {
 /// degrees with its first two axes swapped, in either order (`turned`).
 template<class K>
 struct bank {
-    static constexpr bool fast = false;
+    static constexpr bool fast = false, turned = false;
+    using element = void;
 };
 template<class T, class S>
 struct bank<tensor_view<T, S>> {

@@ -47,6 +47,24 @@ inline void for_static_blocks(Fn&& f) {
     (std::make_index_sequence<(N + Block - 1) / Block>{});
 }
 
+/// Copies `planes` consecutive H×W planes of x into HP×WP planes of xp with the zero border of
+/// the padding.
+template<class Cv, class T>
+inline void pad_planes(T* xp, const T* x, std::size_t planes) {
+    for (std::size_t c = 0; c < planes; ++c) {
+        T* dst = xp + c * Cv::HP * Cv::WP;
+        const T* src = x + c * Cv::H * Cv::W;
+        std::fill(dst, dst + Cv::PH * Cv::WP, T{});
+        for (std::size_t h = 0; h < Cv::H; ++h) {
+            T* row = dst + (Cv::PH + h) * Cv::WP;
+            std::fill(row, row + Cv::PW, T{});
+            std::copy_n(src + h * Cv::W, Cv::W, row + Cv::PW);
+            std::fill(row + Cv::PW + Cv::W, row + Cv::WP, T{});
+        }
+        std::fill(dst + (Cv::PH + Cv::H) * Cv::WP, dst + Cv::HP * Cv::WP, T{});
+    }
+}
+
 /// The sum of the lanes of v, halving the register each step (log2 width adds, not width).
 template<class T>
 inline T lane_sum(simd::pack<T> v) {

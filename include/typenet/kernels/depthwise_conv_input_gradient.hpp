@@ -92,12 +92,10 @@ inline void strided_form(T* dx, const T* k, const T* dz) {
         for (std::size_t h = 0; h < Cv::H; ++h) {
             const std::size_t r = h + Cv::PH;
             const T* dr = d + (r % Cv::SH) * Cv::SW * stride + r / Cv::SH * S::WD;
-            for (std::size_t w = 0; w < Cv::W; ++w) {
-                const std::size_t t = w + Cv::PW;
-                const T v = dr[t % Cv::SW * stride + t / Cv::SW];
-                T& o = out[h * Cv::W + w];
-                o = Accumulate ? o + v : v;
-            }
+            T* o = out + h * Cv::W;
+            polyphase<Cv>::for_row_columns([&](std::size_t b, std::size_t t, std::size_t w) {
+                o[w] = Accumulate ? o[w] + dr[b * stride + t] : dr[b * stride + t];
+            });
         }
     }
 }

@@ -32,6 +32,28 @@ struct polyphase {
         return ((m % Cv::SH) * Cv::SW + n % Cv::SW) * plane + (m / Cv::SH) * WQ + n / Cv::SW;
     }
 
+    /// Calls op(b, t, w) for every column phase b and phase column t whose padded column
+    /// t·SW + b is the input column w (inside [0, W)). The interior runs with all SW phases per
+    /// t, so that a loop over t moves SW interleaved values per step (which vectorises).
+    template<class Op>
+    static void for_row_columns(Op&& op) {
+        constexpr std::size_t t_lo = (Cv::PW + Cv::SW - 1) / Cv::SW;            // t·SW >= PW
+        constexpr std::size_t t_hi = std::max(t_lo, (Cv::W + Cv::PW) / Cv::SW); // ...+ SW <= W+PW
+        const auto edge = [&](std::size_t t) {
+            for (std::size_t b = 0; b < Cv::SW; ++b)
+                if (t * Cv::SW + b >= Cv::PW && t * Cv::SW + b - Cv::PW < Cv::W)
+                    op(b, t, t * Cv::SW + b - Cv::PW);
+        };
+        for (std::size_t t = 0; t < t_lo; ++t)
+            edge(t);
+        for (std::size_t t = t_lo; t < t_hi; ++t)
+#pragma GCC unroll 8
+            for (std::size_t b = 0; b < Cv::SW; ++b)
+                op(b, t, t * Cv::SW + b - Cv::PW);
+        for (std::size_t t = t_hi; t < WQ; ++t)
+            edge(t);
+    }
+
     /// Splits the H×W plane x into the phase planes q (phases·plane values).
     template<class T>
     static void split(T* q, const T* x) {
@@ -40,13 +62,8 @@ struct polyphase {
             const std::size_t r = h + Cv::PH;
             T* qr = q + (r % Cv::SH) * Cv::SW * plane + r / Cv::SH * WQ;
             const T* xr = x + h * Cv::W;
-            for (std::size_t b = 0; b < Cv::SW; ++b) {
-                // Columns t·SW + b of the padded row that lie inside x: w = t·SW + b − PW.
-                const std::size_t t0 = b >= Cv::PW ? 0 : (Cv::PW - b + Cv::SW - 1) / Cv::SW;
-                T* qb = qr + b * plane;
-                for (std::size_t t = t0; t * Cv::SW + b < Cv::PW + Cv::W; ++t)
-                    qb[t] = xr[t * Cv::SW + b - Cv::PW];
-            }
+            for_row_columns(
+                [&](std::size_t b, std::size_t t, std::size_t w) { qr[b * plane + t] = xr[w]; });
         }
     }
 

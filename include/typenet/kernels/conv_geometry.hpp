@@ -65,16 +65,27 @@ inline void pad_planes(T* xp, const T* x, std::size_t planes) {
     }
 }
 
-/// The sum of the lanes of v, halving the register each step (log2 width adds, not width).
+namespace detail {
+/// Lane i of the result is lane (i + H) mod width of v.
+template<std::size_t H, class T, std::size_t... I>
+inline simd::pack<T> rotate_lanes(simd::pack<T> v, std::index_sequence<I...>) {
+    return __builtin_shufflevector(v, v, static_cast<int>((I + H) % sizeof...(I))...);
+}
+template<std::size_t H, class T>
+inline simd::pack<T> fold_halves(simd::pack<T> v) {
+    if constexpr (H == 0)
+        return v;
+    else
+        return fold_halves<H / 2, T>(
+            v + rotate_lanes<H, T>(v, std::make_index_sequence<simd::width<T>>{}));
+}
+} // namespace detail
+
+/// The sum of the lanes of v, halving the register each step (log2 width shuffles and adds,
+/// in registers).
 template<class T>
 inline T lane_sum(simd::pack<T> v) {
-    constexpr std::size_t L = simd::width<T>;
-    alignas(64) T lanes[L];
-    simd::store<L>(lanes, v);
-    for (std::size_t half = L / 2; half > 0; half /= 2)
-        for (std::size_t l = 0; l < half; ++l)
-            lanes[l] += lanes[l + half];
-    return lanes[0];
+    return detail::fold_halves<simd::width<T> / 2, T>(v)[0];
 }
 
 } // namespace typenet::kernels

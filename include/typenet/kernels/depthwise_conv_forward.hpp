@@ -72,6 +72,7 @@ inline void depthwise_conv_forward(T* z, const T* x, const T* k) {
     constexpr std::size_t L = simd::width<T>;
     alignas(64) T q[Q::phases * Q::plane];
     alignas(64) T wide[simd::packs_for<T>(Q::positions) * L];
+    Q::clear(q);
     for (std::size_t c = 0; c < Cv::C; ++c) {
         Q::split(q, x + c * Cv::H * Cv::W);
         detail::depthwise_forward::plane<Cv, Accumulate>(z + c * Cv::OH * Cv::OW, q,

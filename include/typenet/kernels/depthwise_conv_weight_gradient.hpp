@@ -68,6 +68,7 @@ inline void depthwise_conv_weight_gradient(T* dk, const T* x, const T* dz) {
     alignas(64) T q[Q::phases * Q::plane];
     alignas(64) T g[simd::packs_for<T>(Q::positions) * L];
     std::fill(std::begin(g), std::end(g), T{});
+    Q::clear(q);
     for (std::size_t c = 0; c < Cv::C; ++c) {
         Q::split(q, x + c * Cv::H * Cv::W);
         for (std::size_t i = 0; i < Cv::OH; ++i)

@@ -54,16 +54,26 @@ struct polyphase {
             edge(t);
     }
 
-    /// Splits the H×W plane x into the phase planes q (phases·plane values).
+    /// Zeroes the phase planes q (phases·plane values): the positions of the padding, which
+    /// split() never writes, stay zero for every plane split into q afterwards.
+    template<class T>
+    static void clear(T* q) {
+        std::fill(q, q + phases * plane, T{});
+    }
+
+    /// Splits the H×W plane x into the phase planes q, cleared once before (clear()).
     template<class T>
     static void split(T* q, const T* x) {
-        std::fill(q, q + phases * plane, T{});
         for (std::size_t h = 0; h < Cv::H; ++h) {
             const std::size_t r = h + Cv::PH;
             T* qr = q + (r % Cv::SH) * Cv::SW * plane + r / Cv::SH * WQ;
             const T* xr = x + h * Cv::W;
-            for_row_columns(
-                [&](std::size_t b, std::size_t t, std::size_t w) { qr[b * plane + t] = xr[w]; });
+            if constexpr (Cv::SW == 1)
+                std::copy_n(xr, Cv::W, qr + Cv::PW);
+            else
+                for_row_columns([&](std::size_t b, std::size_t t, std::size_t w) {
+                    qr[b * plane + t] = xr[w];
+                });
         }
     }
 

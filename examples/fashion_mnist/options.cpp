@@ -38,6 +38,10 @@ struct option_spec {
 /// The options, bound to `o`, in --help order.
 std::vector<option_spec> option_specs(options& o) {
     return {
+        {.name = "--model",
+         .help = "the network (dsl/<model>.hpp)",
+         .text = &o.model,
+         .choices = {std::begin(model_names), std::end(model_names)}},
         {.name = "--epochs",
          .help = "passes over the training set (to evaluate without training: --load)",
          .count = &o.epochs,
@@ -86,7 +90,8 @@ std::vector<option_spec> option_specs(options& o) {
          .help = "directory with the Fashion-MNIST IDX .gz files",
          .text = &o.data},
         {.name = "--save",
-         .help = "safetensors file for the trained weights ('' to skip)",
+         .help = "safetensors file for the trained weights ('' to skip; the default has the "
+                 "--model's name)",
          .text = &o.save},
         {.name = "--load", .help = "evaluate these weights instead of training", .text = &o.load},
         {.name = "--csv", .help = "CSV log of the curves ('' to skip)", .text = &o.csv},
@@ -256,6 +261,15 @@ bool parse_options(const std::vector<std::string>& args, options& opt) {
         }
         assign(specs[k], value);
     }
+    // The weights file is named after the network unless --save names one.
+    const auto save_given = [&] {
+        for (std::size_t k = 0; k < specs.size(); ++k)
+            if (specs[k].name == "--save")
+                return bool(seen[k]);
+        return false;
+    };
+    if (!save_given())
+        opt.save = "fashion_mnist_" + opt.model + ".safetensors";
     // The learning rate of the last epoch, lr * lr_decay^(epochs - 1), must still be a normal
     // float, or the last epochs would train with a zero (or subnormal) rate.
     const double decays = double(opt.epochs > 0 ? opt.epochs - 1 : 0);
@@ -275,8 +289,8 @@ bool parse_options(const std::vector<std::string>& args, options& opt) {
 
 std::string help_text(const std::string& program, const options& defaults) {
     options shown = defaults;
-    std::string out =
-        "Train LeNet-5 (typenet) on Fashion-MNIST\nUsage: " + program + " [OPTIONS]\n\nOptions:\n";
+    std::string out = "Train a typenet network (--model) on Fashion-MNIST\nUsage: " + program +
+                      " [OPTIONS]\n\nOptions:\n";
     constexpr std::size_t column = 30; // descriptions start here
     const auto line = [&out](const std::string& left, std::string_view help) {
         out += "  " + left;

@@ -18,6 +18,7 @@ namespace fashion_mnist {
 std::size_t default_threads();
 
 struct options {
+    std::string model = "lenet5"; ///< the network: a name from model_names
     std::size_t epochs = 40;
     std::size_t batch = 64;
     double lr = 2e-3;
@@ -38,6 +39,9 @@ struct options {
     std::size_t test_limit = 0;
 };
 
+/// The networks --model accepts (dsl/<name>.hpp).
+inline constexpr const char* model_names[] = {"lenet5", "separable", "vgg_small"};
+
 /// Trains (or, with opt.load, evaluates saved weights) and prints the report; returns the exit
 /// status. Throws std::exception on an output that cannot be written (checked before the data
 /// are read), bad data, a failed save of the weights or a diverged run. A log or plot that cannot
@@ -45,10 +49,15 @@ struct options {
 /// saved. (train.cpp)
 int run(const options& opt);
 
-/// The trainer's network (dsl::lenet5 on 1x28x28, float) as a safetensors file: the flat
-/// parameter block, in model::parameters() order. Throw typenet::io_error naming the file.
-/// (weights.cpp)
-void save_weights(std::span<const float> params, const std::string& path);
-void load_weights(std::span<float> params, const std::string& path);
+/// The training loop of one network each (train_<model>.cpp).
+int run_lenet5(const options& opt);
+int run_separable(const options& opt);
+int run_vgg_small(const options& opt);
+
+/// The weights of network `model` (on 1x28x28, float) as a safetensors file: the flat parameter
+/// block, in model::parameters() order. Throw typenet::io_error naming the file (also for a file
+/// of another architecture). (weights.cpp)
+void save_weights(const std::string& model, std::span<const float> params, const std::string& path);
+void load_weights(const std::string& model, std::span<float> params, const std::string& path);
 
 } // namespace fashion_mnist

@@ -76,6 +76,49 @@ static_assert(!tn::fits_v<tn::maxpool<2>, shape<1, 5, 5>>);
 static_assert(!tn::fits_v<tn::avgpool<2>, shape<1, 5, 5>>);
 static_assert(tn::fits_v<tn::maxpool<2>, shape<1, 4, 4>>);
 
+// conv_stride_nonzero.cpp and maxpool_stride_nonzero.cpp: stride<0> in either direction.
+static_assert(!tn::stride_nonzero<tn::conv<3, 3, tn::stride<1, 0>>>::value);
+static_assert(!tn::fits_v<tn::conv<3, 3, tn::stride<0>>, shape<1, 6, 6>>);
+static_assert(tn::fits_v<tn::conv<3, 3, tn::stride<2>>, shape<1, 6, 6>>);
+static_assert(!tn::stride_nonzero<tn::maxpool<2, tn::stride<0>>>::value);
+static_assert(!tn::fits_v<tn::maxpool<2, tn::stride<0>>, shape<1, 4, 4>>);
+static_assert(!tn::fits_v<tn::maxpool<0>, shape<1, 4, 4>>);
+
+// conv_groups_divide.cpp, conv_groups_channels.cpp, conv_groups_zero.cpp: G must divide C and F.
+static_assert(
+    !tn::groups_divide<tn::conv<3, 3, tn::filters<6>, tn::groups<4>>, shape<4, 6, 6>>::value);
+static_assert(
+    !tn::groups_divide<tn::conv<3, 3, tn::filters<4>, tn::groups<2>>, shape<3, 6, 6>>::value);
+static_assert(!tn::groups_divide<tn::conv<3, 3, tn::groups<0>>, shape<1, 5, 5>>::value);
+static_assert(!tn::fits_v<tn::conv<3, 3, tn::groups<0>>, shape<1, 5, 5>>);
+static_assert(tn::fits_v<tn::conv<3, 3, tn::filters<4>, tn::groups<4>>, shape<4, 6, 6>>);
+static_assert(!tn::groups_divide<tn::conv<3, 3, tn::groups<2>>, int>::value);
+static_assert(pick<tn::conv<3, 3, tn::filters<6>, tn::groups<4>>, shape<4, 6, 6>>() == 0);
+
+// conv_padded_kernel_fits.cpp: the kernel must fit the padded input.
+static_assert(!tn::kernel_fits<tn::conv<5, 5, tn::padding<1>>, shape<1, 2, 2>>::value);
+static_assert(tn::kernel_fits<tn::conv<5, 5, tn::padding<1>>, shape<1, 3, 3>>::value);
+static_assert(tn::kernel_fits<tn::conv<5, 5, tn::padding<2, 0>>, shape<1, 1, 5>>::value);
+
+// pool_padding_fits.cpp and pool_window_fits.cpp: padding <= P/2, the window fits the padded input.
+static_assert(!tn::pool_padding_fits<tn::maxpool<3, tn::padding<2>>>::value);
+static_assert(tn::pool_padding_fits<tn::maxpool<2, tn::padding<1>>>::value);
+static_assert(!tn::fits_v<tn::maxpool<3, tn::stride<2>, tn::padding<2>>, shape<1, 8, 8>>);
+static_assert(!tn::pool_window_fits<tn::maxpool<5, tn::padding<1>>, shape<1, 2, 2>>::value);
+static_assert(tn::pool_window_fits<tn::maxpool<5, tn::padding<2>>, shape<1, 2, 2>>::value);
+static_assert(!tn::pool_window_fits<tn::maxpool<2, tn::stride<1>>, tn::invalid_shape>::value);
+// With a stride or padding option maxpool follows PyTorch's floor mode: no tiling rule.
+static_assert(tn::pool_tiles<tn::maxpool<2, tn::stride<2>>, shape<1, 5, 5>>::value);
+static_assert(tn::fits_v<tn::maxpool<3, tn::stride<2>, tn::padding<1>>, shape<1, 5, 5>>);
+static_assert(
+    seq_fits<tn::seq<tn::conv<3, 3, tn::filters<4>, tn::stride<2>, tn::padding<1>>, tn::relu,
+                     tn::maxpool<3, tn::stride<2>, tn::padding<1>>,
+                     tn::conv<3, 3, tn::filters<4>, tn::groups<4>, tn::padding<1>>, tn::softmax_ce>,
+             shape<1, 28, 28>>::value);
+static_assert(!seq_fits<tn::seq<tn::conv<3, 3, tn::filters<4>, tn::stride<2>>,
+                                tn::conv<3, 3, tn::filters<4>, tn::groups<3>>, tn::softmax_ce>,
+                        shape<1, 28, 28>>::value);
+
 // dense_units_nonzero.cpp: dense<0>.
 static_assert(!tn::units_nonzero<tn::dense<0>>::value);
 static_assert(!tn::fits_v<tn::dense<0>, shape<3>>);

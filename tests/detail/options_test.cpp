@@ -26,3 +26,18 @@ BOOST_AUTO_TEST_CASE(the_first_matching_tag_wins) {
     BOOST_TEST((option_v<tn::filters, 1, tn::filters<2>, tn::filters<3>>) == 2u);
     BOOST_TEST((tn::conv<3, 3, tn::filters<16>>::filter_count) == 16u);
 }
+
+// Two-value tags: stride<S> is stride<S, S>; option2_v finds the tag in any position or yields the
+// defaults.
+using tn::detail::option2_v;
+static_assert(std::is_same_v<tn::stride<2>, tn::stride<2, 2>>);
+static_assert(option2_v<tn::stride, 1, 1> == std::array<std::size_t, 2>{1, 1});
+static_assert(option2_v<tn::stride, 1, 1, tn::filters<6>, tn::stride<3, 2>> ==
+              std::array<std::size_t, 2>{3, 2});
+static_assert(option2_v<tn::padding, 0, 0, tn::padding<1>, tn::stride<2>> ==
+              std::array<std::size_t, 2>{1, 1});
+static_assert(option2_v<tn::stride, 4, 4, tn::padding<1>, unrelated> ==
+              std::array<std::size_t, 2>{4, 4});
+static_assert(option_v<tn::groups, 1, tn::stride<2>, tn::groups<4>> == 4);
+static_assert(tn::detail::has_option2_v<tn::padding, tn::filters<2>, tn::padding<0>>);
+static_assert(!tn::detail::has_option2_v<tn::padding, tn::filters<2>, tn::stride<1>>);

@@ -244,3 +244,16 @@ BOOST_AUTO_TEST_CASE(values_from_a_set) {
 BOOST_AUTO_TEST_CASE(an_option_given_twice) {
     BOOST_TEST(error_of({"--epochs", "3", "--epochs=4"}) == "--epochs: given more than once");
 }
+
+BOOST_AUTO_TEST_CASE(the_model_names_the_weights_file) {
+    BOOST_TEST(parse({}).model == "lenet5");
+    BOOST_TEST(parse({}).save == "fashion_mnist_lenet5.safetensors");
+    for (const std::string name : fm::model_names) {
+        BOOST_TEST(parse({"--model", name}).model == name);
+        BOOST_TEST(parse({"--model", name}).save == "fashion_mnist_" + name + ".safetensors");
+        BOOST_TEST(parse({"--model", name, "--save", "w.st"}).save == "w.st");
+        BOOST_TEST(parse({"--save=", "--model", name}).save == "");
+    }
+    BOOST_TEST(error_of({"--model", "vgg19"}) ==
+               "--model: 'vgg19' is not one of lenet5, separable, vgg_small");
+}

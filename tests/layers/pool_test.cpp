@@ -69,3 +69,28 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(avgpool_layer_matches_torch, T, value_types) {
     L::backward<in, T>(nullptr, x.view(), std::as_const(y).view(), dy.view(), dx.view(), nullptr);
     check_close(dx, ref::avgpool3__dx, tolerance<T>(), abs_floor<T>, "avgpool layer dx");
 }
+
+// maxpool<P, stride<S>, padding<Q>>: PyTorch's floor-mode arithmetic, no tiling rule.
+using mp = tn::maxpool<3, tn::stride<2>, tn::padding<1>>;
+static_assert(mp::window == 3 && mp::stride_h == 2 && mp::stride_w == 2 && mp::pad_h == 1);
+static_assert(tn::maxpool<2>::stride_h == 2 && tn::maxpool<2>::pad_w == 0); // stride defaults to P
+static_assert(std::is_same_v<mp::out_shape<shape<4, 7, 7>>, shape<4, 4, 4>>);
+static_assert(
+    std::is_same_v<tn::maxpool<3, tn::stride<2>>::out_shape<shape<1, 8, 9>>, shape<1, 3, 4>>);
+static_assert(
+    std::is_same_v<tn::maxpool<2, tn::stride<1, 2>>::out_shape<shape<1, 5, 5>>, shape<1, 4, 2>>);
+static_assert(mp::valid<shape<1, 5, 5>> && tn::maxpool<2, tn::stride<2>>::valid<shape<1, 5, 5>>);
+static_assert(!tn::maxpool<2>::valid<shape<1, 5, 5>>); // no options: the window must tile
+static_assert(!tn::maxpool<3, tn::padding<2>>::valid<shape<1, 8, 8>>); // padding above P/2
+static_assert(!tn::maxpool<3, tn::stride<0>>::valid<shape<1, 8, 8>>);
+static_assert(!tn::maxpool<5, tn::padding<1>>::valid<shape<1, 2, 2>>); // 5 > 2 + 2
+// maxpool<P> is today's op type, so its SIMD path applies unchanged.
+static_assert(
+    std::is_same_v<tn::maxpool<2>::op<shape<6, 24, 24>>, tn::ops::maxpool2d<2, shape<6, 24, 24>>>);
+
+BOOST_AUTO_TEST_CASE(maxpool_names_append_only_non_default_options) {
+    BOOST_TEST(mp::name() == "maxpool<3,stride<2>,padding<1>>");
+    BOOST_TEST((tn::maxpool<2, tn::stride<2>>::name()) == "maxpool<2>");
+    BOOST_TEST((tn::maxpool<2, tn::stride<1, 2>>::name()) == "maxpool<2,stride<1,2>>");
+    BOOST_TEST((tn::maxpool<3, tn::padding<1>>::name()) == "maxpool<3,padding<1>>");
+}

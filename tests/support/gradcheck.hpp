@@ -13,6 +13,7 @@
 // kink_margin() lets tests choose inputs far enough from every kink.
 
 #include "typenet/compose/network.hpp"
+#include "typenet/layers/leaky_relu.hpp"
 #include "typenet/layers/pool.hpp"
 #include "typenet/layers/relu.hpp"
 #include "typenet/model/model.hpp"
@@ -40,8 +41,8 @@ namespace typenet::test {
 
 template<class L>
 struct is_maxpool : std::false_type {};
-template<std::size_t P>
-struct is_maxpool<maxpool<P>> : std::true_type {};
+template<std::size_t P, class... O>
+struct is_maxpool<maxpool<P, O...>> : std::true_type {};
 template<class L>
 struct is_leaky_relu : std::false_type {};
 template<class Slope>
@@ -67,22 +68,26 @@ void record_layer(const Acts& acts, branch& b) {
         }
     } else if constexpr (is_maxpool<layer>::value) {
         using s = typename net::template shape_at<I>;
-        constexpr std::size_t P = layer::window, C = dim_v<s, 0>, H = dim_v<s, 1>, W = dim_v<s, 2>;
+        using op = typename layer::template op<s>;
+        constexpr std::size_t C = dim_v<s, 0>;
         for (std::size_t c = 0; c < C; ++c)
-            for (std::size_t i = 0; i < H / P; ++i)
-                for (std::size_t j = 0; j < W / P; ++j) {
-                    std::uint32_t best = 0;
+            for (std::size_t i = 0; i < op::OH; ++i)
+                for (std::size_t j = 0; j < op::OW; ++j) {
+                    // The window's input elements in scan order (the padding never competes).
+                    const auto w = op::window(i, j);
+                    std::uint32_t best = 0, k = 0;
                     double top = -std::numeric_limits<double>::infinity(), second = top;
-                    for (std::uint32_t k = 0; k < P * P; ++k) {
-                        const double v = a(c, i * P + k / P, j * P + k % P);
-                        if (v > top) {
-                            second = top;
-                            top = v;
-                            best = k;
-                        } else if (v > second) {
-                            second = v;
+                    for (std::size_t r = w.r0; r < w.r1; ++r)
+                        for (std::size_t q = w.c0; q < w.c1; ++q, ++k) {
+                            const double v = a(c, r, q);
+                            if (v > top) {
+                                second = top;
+                                top = v;
+                                best = k;
+                            } else if (v > second) {
+                                second = v;
+                            }
                         }
-                    }
                     b.pattern.push_back(best);
                     // Equal maxima that a ReLU clamped to 0 stay tied under small moves (the
                     // ReLU margin covers them); any other near-tie is a kink.

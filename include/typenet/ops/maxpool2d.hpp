@@ -3,6 +3,16 @@
 // the first arg-max of each window in row-major order (docs/derivations.md §5); every other input
 // gets 0. Ties therefore resolve like a scan from the window's top-left corner.
 //
+// maxpool2d<P, In, SH, SW, PH, PW>: the same with stride (SH, SW) and padding (PH, PW), PyTorch's
+// nn.MaxPool2d(P, (SH, SW), (PH, PW)) in floor mode: window (i, j) covers the rows i·SH - PH ..
+// i·SH - PH + P - 1 of the input and OH = ⌊(H + 2PH - P)/SH⌋ + 1. A padded position is -inf and
+// never wins: the scan runs over the window's input elements only (PH <= P/2, a rule of the
+// layer, leaves each window at least one). Windows may overlap (SH < P), so the backward adds
+// each window's dy at its first maximum: dx = sum over windows of dy(i, j)·[first arg-max]
+// (docs/derivations.md §10).
+// When the windows tile the plane (stride P, no padding, P dividing H and W) this is the tiling
+// maxpool below and takes its paths.
+//
 // forward_scan/backward_scan are the definition, for any P. For 2×2 windows (LeNet's) on floats
 // forward/backward use forward_pairs/backward_pairs: the same scan on SIMD packs (the forward
 // only on rows of at least a pack). Compiled, the scalar scan's selects became compare-and-branch
@@ -16,16 +26,26 @@
 #include "typenet/simd/pack.hpp"
 #include "typenet/tensor/tensor_view.hpp"
 
+#include <algorithm>
 #include <cstddef>
 
 namespace typenet::ops {
 
-template<std::size_t P, class In>
+template<std::size_t P, class In, std::size_t SH = P, std::size_t SW = SH, std::size_t PH = 0,
+         std::size_t PW = PH>
 struct maxpool2d {
     static constexpr std::size_t C = dim_v<In, 0>, H = dim_v<In, 1>, W = dim_v<In, 2>;
-    using output_shape = shape<C, pooled_extent(H, P), pooled_extent(W, P)>;
-
-    static constexpr std::size_t OH = H / P, OW = W / P;
+    static_assert(SH > 0 && SW > 0 && 2 * PH <= P && 2 * PW <= P && P <= H + 2 * PH &&
+                      P <= W + 2 * PW,
+                  "typenet::ops::maxpool2d: the layer's rules (layers/pool.hpp) must hold");
+    static constexpr std::size_t window_size = P, stride_h = SH, stride_w = SW, pad_h = PH,
+                                 pad_w = PW;
+    /// Stride P, no padding, and P dividing H and W: the windows tile the plane.
+    static constexpr bool tiling =
+        SH == P && SW == P && PH == 0 && PW == 0 && H % P == 0 && W % P == 0;
+    static constexpr std::size_t OH = strided_extent(H, P, SH, PH);
+    static constexpr std::size_t OW = strided_extent(W, P, SW, PW);
+    using output_shape = shape<C, OH, OW>;
 
     /// Window position k = m·P + n (row-major) of the first maximum of window (i, j) of the
     /// plane `xc`: a scan from the top-left corner that moves only on a strictly greater value.
@@ -45,14 +65,68 @@ struct maxpool2d {
 
     /// Whether forward/backward take the SIMD path.
     template<class T>
-    static constexpr bool pairs_v = P == 2 && simd::packable_v<T>;
+    static constexpr bool pairs_v = tiling&& P == 2 && simd::packable_v<T>;
+
+    /// The input rows [r0, r1) and columns [c0, c1) of window (i, j), the padding left out.
+    struct window_extent {
+        std::size_t r0, r1, c0, c1;
+    };
+    static constexpr window_extent window(std::size_t i, std::size_t j) {
+        const std::size_t top = i * SH, left = j * SW; // in padded coordinates
+        return {top < PH ? 0 : top - PH, std::min(H, top + P - PH), left < PW ? 0 : left - PW,
+                std::min(W, left + P - PW)};
+    }
+
+    /// Flat index r·W + c of the first maximum of window (i, j) of the plane `xc`, in row-major
+    /// scan order over the window's input elements (moving only on a strictly greater value).
+    template<class T>
+    static std::size_t first_max_at(const T* xc, std::size_t i, std::size_t j) {
+        const window_extent w = window(i, j);
+        std::size_t arg = w.r0 * W + w.c0;
+        T best = xc[arg];
+        for (std::size_t r = w.r0; r < w.r1; ++r)
+            for (std::size_t c = w.c0; c < w.c1; ++c)
+                if (xc[r * W + c] > best) {
+                    best = xc[r * W + c];
+                    arg = r * W + c;
+                }
+        return arg;
+    }
+
+    /// Any stride and padding: y(c, i, j) = x at window (i, j)'s first maximum.
+    template<class T>
+    static void forward_windows(tensor_view<const T, In> x, tensor_view<T, output_shape> y) {
+        for (std::size_t c = 0; c < C; ++c) {
+            const T* xc = x.data() + c * H * W;
+            for (std::size_t i = 0; i < OH; ++i)
+                for (std::size_t j = 0; j < OW; ++j)
+                    y(c, i, j) = xc[first_max_at(xc, i, j)];
+        }
+    }
+
+    /// Any stride and padding: dx = 0, then each window adds its dy at its first maximum
+    /// (overlapping windows add up; elements no window reaches keep 0).
+    template<class T>
+    static void backward_windows(tensor_view<const T, In> x, tensor_view<const T, output_shape> dy,
+                                 tensor_view<T, In> dx) {
+        std::fill(dx.begin(), dx.end(), T{});
+        for (std::size_t c = 0; c < C; ++c) {
+            const T* xc = x.data() + c * H * W;
+            T* dxc = dx.data() + c * H * W;
+            for (std::size_t i = 0; i < OH; ++i)
+                for (std::size_t j = 0; j < OW; ++j)
+                    dxc[first_max_at(xc, i, j)] += dy(c, i, j);
+        }
+    }
 
     template<class T>
     static void forward(tensor_view<const T, In> x, tensor_view<T, output_shape> y) {
         // A row narrower than a pack leaves lanes idle; there the compiler's vectorisation of
         // the scan along the output row is faster (16x8x8: 0.08 against 0.17 us, measured) and
         // it has no data-dependent branch.
-        if constexpr (pairs_v<T> && W >= simd::width<T>)
+        if constexpr (!tiling)
+            forward_windows(x, y);
+        else if constexpr (pairs_v<T> && W >= simd::width<T>)
             forward_pairs(x, y);
         else
             forward_scan(x, y);
@@ -60,7 +134,9 @@ struct maxpool2d {
     template<class T>
     static void backward(tensor_view<const T, In> x, tensor_view<const T, output_shape> dy,
                          tensor_view<T, In> dx) {
-        if constexpr (pairs_v<T>)
+        if constexpr (!tiling)
+            backward_windows(x, dy, dx);
+        else if constexpr (pairs_v<T>)
             backward_pairs(x, dy, dx);
         else
             backward_scan(x, dy, dx);

@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+"""The networks of dsl/separable.hpp and dsl/vgg_small.hpp in PyTorch: the baseline of
+bench/nets_bench.cpp (docs/performance.md, "Depthwise-separable and VGG-style nets").
+
+Same architectures (the nn.Sequential in each dsl/ header's comment), same random
+Fashion-MNIST-sized inputs, same training step (forward, cross-entropy, backward, Adam) and same
+timing policy as the C++ benchmark (bench/pytorch_lenet5.py's: warm-up, then `--reps`
+repetitions of at least `--min-time` seconds, median reported). Convolutions run in oneDNN
+(mkldnn), the dense layer in the BLAS torch loaded, whose SGEMM is checked before timing.
+
+    /usr/bin/python3 bench/pytorch_nets.py [--quick] [--nets separable,vgg_small] [--threads 1,2]
+
+Output: `info ...` lines and `result framework=pytorch net=N kind=train|infer batch=B threads=T
+images_per_s=X best_images_per_s=Y cpu_per_wall=Z` (key=value, parsed by bench/report_nets.py).
+"""
+
+import argparse
+import os
+import re
+import statistics
+import sys
+
+import torch
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytorch_lenet5 import POOL, check_sgemm, loaded_blas, openblas_handle, time_calls  # noqa: E402
+
+
+def separable():
+    def block(c, f, stride):
+        return [nn.Conv2d(c, c, 3, stride, 1, groups=c), nn.ReLU(), nn.Conv2d(c, f, 1), nn.ReLU()]
+    return nn.Sequential(nn.Conv2d(1, 16, 3, 1, 1), nn.ReLU(),
+                         *block(16, 32, 2), *block(32, 32, 1), *block(32, 64, 2), *block(64, 64, 1),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+
+
+def vgg_small():
+    def stage(c, f):
+        return [nn.Conv2d(c, f, 3, 1, 1), nn.ReLU(), nn.Conv2d(f, f, 3, 1, 1), nn.ReLU()]
+    return nn.Sequential(*stage(1, 16), nn.MaxPool2d(2), *stage(16, 32), nn.MaxPool2d(2),
+                         *stage(32, 64), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+
+
+NETS = {"separable": separable, "vgg_small": vgg_small}
+
+
+def bench_training(make, images, labels, batch, min_time, reps):
+    torch.manual_seed(1)
+    model = make()
+    model.train()
+    loss_fn = nn.CrossEntropyLoss()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    state = {"first": 0}
+
+    def step():
+        f = state["first"]
+        opt.zero_grad(set_to_none=True)
+        loss_fn(model(images[f:f + batch]), labels[f:f + batch]).backward()
+        opt.step()
+        state["first"] = (f + batch) % POOL
+
+    return time_calls(step, min_time, reps)
+
+
+def bench_inference(make, images, batch, min_time, reps):
+    torch.manual_seed(1)
+    model = make()
+    model.eval()
+    state = {"first": 0, "sum": 0}
+
+    def infer():
+        f = state["first"]
+        with torch.inference_mode():
+            state["sum"] += int(model(images[f:f + batch]).argmax(1).sum())
+        state["first"] = (f + batch) % POOL
+
+    return time_calls(infer, min_time, reps)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few iterations (smoke run)")
+    parser.add_argument("--min-time", type=float, default=0.3, help="seconds per repetition")
+    parser.add_argument("--reps", type=int, default=5, help="repetitions; the median is reported")
+    parser.add_argument("--nets", default="separable,vgg_small", help="networks, comma-separated")
+    parser.add_argument("--threads", default="1,2", help="training thread counts, comma-separated")
+    args = parser.parse_args()
+    if args.quick:
+        args.min_time, args.reps = 0.002, 1
+
+    sgemm_error = check_sgemm()
+    path, openblas = openblas_handle()
+    env = " ".join(f"{k}={os.environ.get(k, 'unset')}"
+                   for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_WAIT_POLICY"))
+    capability = re.search(r"CPU capability usage: (\S+)", torch.__config__.show())
+    print(f"info torch={torch.__version__} mkldnn={torch.backends.mkldnn.is_available()} "
+          f"cpu_capability={capability.group(1) if capability else 'unknown'}")
+    print(f"info blas_libraries={','.join(loaded_blas()) or 'none'}")
+    if openblas:
+        print(f"info openblas={path} corename={openblas.openblas_get_corename().decode()} {env}")
+    print(f"info sgemm_max_relative_error={sgemm_error:.2e}")
+    if not sgemm_error < 1e-4:
+        print("error: the BLAS torch loaded computes a wrong SGEMM; not benchmarking it")
+        return 1
+
+    gen = torch.Generator().manual_seed(42)
+    images = torch.rand(POOL, 1, 28, 28, generator=gen)
+    labels = torch.randint(0, 10, (POOL,), generator=gen)
+
+    def report(net, kind, batch, threads, timing):
+        per_call, cpu_per_wall = timing
+        print(f"result framework=pytorch net={net} kind={kind} batch={batch} threads={threads} "
+              f"images_per_s={batch / statistics.median(per_call):.3f} "
+              f"best_images_per_s={batch / min(per_call):.3f} cpu_per_wall={cpu_per_wall:.3f}",
+              flush=True)
+
+    def set_threads(t):
+        torch.set_num_threads(t)
+        if openblas:
+            openblas.openblas_set_num_threads(t)
+
+    for net in args.nets.split(","):
+        make = NETS[net]
+        for t in (int(t) for t in args.threads.split(",")):
+            set_threads(t)
+            for batch in (32, 128):
+                report(net, "train", batch, t,
+                       bench_training(make, images, labels, batch, args.min_time, args.reps))
+        set_threads(1)
+        for batch in (1, 128):
+            report(net, "infer", batch, 1,
+                   bench_inference(make, images, batch, args.min_time, args.reps))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

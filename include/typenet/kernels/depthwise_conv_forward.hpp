@@ -63,6 +63,12 @@ inline void plane(T* out, const T* q, const T* k, T* wide) {
 
 } // namespace detail::depthwise_forward
 
+/// The stack depthwise_conv_forward<Cv> uses for T: one channel's phase planes and outputs.
+template<class Cv, class T>
+inline constexpr std::size_t depthwise_conv_forward_stack_bytes =
+    (polyphase<Cv>::phases * polyphase<Cv>::plane +
+     simd::packs_for<T>(polyphase<Cv>::positions) * simd::width<T>)*sizeof(T);
+
 /// z (=|+=) the depthwise conv of x with the weights k (no bias), PyTorch layouts.
 template<class Cv, bool Accumulate, class T>
 inline void depthwise_conv_forward(T* z, const T* x, const T* k) {

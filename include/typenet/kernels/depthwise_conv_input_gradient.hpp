@@ -102,15 +102,38 @@ inline void strided_form(T* dx, const T* k, const T* dz) {
 
 } // namespace detail::depthwise_input_gradient
 
+namespace detail::depthwise_input_gradient {
+/// Whether the input gradient is the forward pass with the rotated kernel, and that geometry.
+template<class Cv>
+inline constexpr bool as_forward = Cv::SH == 1 && Cv::SW == 1 && Cv::PH < Cv::KH&& Cv::PW < Cv::KW;
+template<class Cv>
+using rotated_geometry = conv_geometry<Cv::C, Cv::OH, Cv::OW, Cv::C, Cv::KH, Cv::KW, 1, 1,
+                                       Cv::KH - 1 - Cv::PH, Cv::KW - 1 - Cv::PW, Cv::C>;
+template<class Cv, class T>
+constexpr std::size_t stack_bytes() {
+    if constexpr (as_forward<Cv>)
+        return Cv::C * Cv::KH * Cv::KW * sizeof(T) +
+               depthwise_conv_forward_stack_bytes<rotated_geometry<Cv>, T>;
+    else
+        return (strided<Cv>::rows * strided<Cv>::WD +
+                Cv::SH * Cv::SW * packs_of<Cv, T> * simd::width<T>)*sizeof(T);
+}
+} // namespace detail::depthwise_input_gradient
+
+/// The stack depthwise_conv_input_gradient<Cv> uses for T: one channel's working planes (and at
+/// stride 1 the rotated kernels).
+template<class Cv, class T>
+inline constexpr std::size_t depthwise_conv_input_gradient_stack_bytes =
+    detail::depthwise_input_gradient::stack_bytes<Cv, T>();
+
 /// dx (=|+=) the input gradient of the depthwise conv from its weights k and upstream gradient dz.
 template<class Cv, bool Accumulate, class T>
 inline void depthwise_conv_input_gradient(T* dx, const T* k, const T* dz) {
     static_assert(is_depthwise_v<Cv>,
                   "typenet::kernels::depthwise_conv_input_gradient: groups = channels = filters");
     constexpr std::size_t taps = Cv::KH * Cv::KW;
-    if constexpr (Cv::SH == 1 && Cv::SW == 1 && Cv::PH < Cv::KH && Cv::PW < Cv::KW) {
-        using Rot = conv_geometry<Cv::C, Cv::OH, Cv::OW, Cv::C, Cv::KH, Cv::KW, 1, 1,
-                                  Cv::KH - 1 - Cv::PH, Cv::KW - 1 - Cv::PW, Cv::C>;
+    if constexpr (detail::depthwise_input_gradient::as_forward<Cv>) {
+        using Rot = detail::depthwise_input_gradient::rotated_geometry<Cv>;
         static_assert(Rot::OH == Cv::H && Rot::OW == Cv::W);
         alignas(64) T rotated[Cv::C * taps];
         for (std::size_t c = 0; c < Cv::C; ++c)

@@ -57,6 +57,12 @@ inline void block(T* dk, const T* q, const T* g, std::size_t m0) {
 
 } // namespace detail::depthwise_weight_gradient
 
+/// The stack depthwise_conv_weight_gradient<Cv> uses for T: one channel's phase planes and
+/// spread upstream gradient.
+template<class Cv, class T>
+inline constexpr std::size_t depthwise_conv_weight_gradient_stack_bytes =
+    depthwise_conv_forward_stack_bytes<Cv, T>;
+
 /// dk (=|+=) the weight gradient of the depthwise conv from its input x and upstream gradient dz.
 template<class Cv, bool Accumulate, class T>
 inline void depthwise_conv_weight_gradient(T* dk, const T* x, const T* dz) {

@@ -82,6 +82,11 @@ inline void block(T* out, const T* x, const T* kt, std::size_t f0, std::size_t i
 
 } // namespace detail::padded_forward
 
+/// The stack padded_conv_forward<Cv> uses for T: the gathered weights of a pack of filters.
+template<class Cv, class T>
+inline constexpr std::size_t
+    padded_conv_forward_stack_bytes = Cv::C* Cv::KH* Cv::KW* simd::width<T> * sizeof(T);
+
 /// out (=|+=) the padded, strided conv of x with the weights k (no bias), PyTorch layouts.
 template<class Cv, bool Accumulate, class T>
 inline void padded_conv_forward(T* out, const T* x, const T* k) {

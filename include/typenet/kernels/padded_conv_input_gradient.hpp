@@ -90,6 +90,12 @@ inline void block(T* dx, const T* dz, const T* kc, std::size_t c0, std::size_t r
 
 } // namespace detail::padded_input_gradient
 
+/// The stack padded_conv_input_gradient<Cv> uses for T: the gathered weights of a pack of
+/// channels.
+template<class Cv, class T>
+inline constexpr std::size_t
+    padded_conv_input_gradient_stack_bytes = Cv::F* Cv::KH* Cv::KW* simd::width<T> * sizeof(T);
+
 /// dx (=|+=) the input gradient of the padded, strided conv, from its weights k and upstream
 /// gradient dz, PyTorch layouts.
 template<class Cv, bool Accumulate, class T>

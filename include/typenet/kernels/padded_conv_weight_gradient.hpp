@@ -75,6 +75,14 @@ inline void block(T* dk, const T* xp, const T* dzt, std::size_t f0, std::size_t 
 
 } // namespace detail::padded_weight_gradient
 
+/// The stack padded_conv_weight_gradient<Cv> uses for T: the transposed upstream gradient of a
+/// pack of filters and a block of padded channels.
+template<class Cv, class T>
+inline constexpr std::size_t padded_conv_weight_gradient_stack_bytes =
+    (Cv::OH * Cv::OW * simd::width<T> +
+     detail::padded_weight_gradient::channels<Cv> * Cv::HP * Cv::WP) *
+    sizeof(T);
+
 /// dk (=|+=) the weight gradient of the padded, strided conv, from its input x and upstream
 /// gradient dz, PyTorch layouts.
 template<class Cv, bool Accumulate, class T>

@@ -17,7 +17,10 @@
 // - weight gradient, small maps with many filters (outer_by_filters): lanes along the filters,
 //   one accumulator per kernel tap, no lane sums;
 // - input gradient (input_gradient): a matrix product Kᵀ·dz over the upstream pixels, added
-//   into dx row segment by row segment, so the padding zeros are never multiplied.
+//   into dx row segment by row segment, so the padding zeros are never multiplied;
+// - the 1×1 conv, all three: the matrix products of kernels/pointwise_conv.hpp and
+//   kernels/pointwise_conv_weight_gradient.hpp.
+// The padded, strided and depthwise forms are expr/fast_conv_options.hpp's.
 // The ragged ends (a last pack narrower than the register, a last short block) are the same
 // templates instantiated smaller, never scalar loops. Every kernel is tested against the generic
 // evaluation, and each strategy directly, whichever the dispatch picks on the build's target.
@@ -28,6 +31,9 @@
 #include "typenet/expr/linalg.hpp"
 #include "typenet/expr/rot180.hpp"
 #include "typenet/expr/zero_pad.hpp"
+#include "typenet/kernels/conv_geometry.hpp"
+#include "typenet/kernels/pointwise_conv.hpp"
+#include "typenet/kernels/pointwise_conv_weight_gradient.hpp"
 #include "typenet/simd/blocking.hpp"
 #include "typenet/simd/pack.hpp"
 #include "typenet/tensor/tensor_view.hpp"
@@ -477,12 +483,18 @@ struct assignment<tensor_view<TD, SD>,
             return generic_assignment<tensor_view<TD, SD>, src_t, Op>::run(dst, src, op);
         using G = detail::channel_kernels::geometry<dim_v<SK, 0>, dim_v<SK, 1>, dim_v<SA, 1>,
                                                     dim_v<SA, 2>, dim_v<SK, 2>, dim_v<SK, 3>>;
-        const TK* k = src.kernel.data();
-        const auto kv = [k](std::size_t f, std::size_t c, std::size_t m, std::size_t n) {
-            return k[((f * G::C + c) * G::KH + m) * G::KW + n];
-        };
-        detail::channel_kernels::correlate<G, std::is_same_v<Op, add_assign_op>>(
-            dst.data(), src.input.data(), kv);
+        constexpr bool accumulate = std::is_same_v<Op, add_assign_op>;
+        if constexpr (G::KH == 1 && G::KW == 1) { // the 1×1 conv: a matrix product
+            using Cv = kernels::conv_geometry<G::C, G::H, G::W, G::F, 1, 1>;
+            kernels::pointwise_conv_forward<Cv, accumulate>(dst.data(), src.input.data(),
+                                                            src.kernel.data());
+        } else {
+            const TK* k = src.kernel.data();
+            const auto kv = [k](std::size_t f, std::size_t c, std::size_t m, std::size_t n) {
+                return k[((f * G::C + c) * G::KH + m) * G::KW + n];
+            };
+            detail::channel_kernels::correlate<G, accumulate>(dst.data(), src.input.data(), kv);
+        }
     }
 };
 
@@ -503,7 +515,11 @@ struct assignment<tensor_view<TD, SD>,
                                                     dim_v<SA, 2>, dim_v<SD, 2>, dim_v<SD, 3>>;
         static_assert(G::OH == dim_v<SG, 1> && G::OW == dim_v<SG, 2>);
         constexpr bool accumulate = std::is_same_v<Op, add_assign_op>;
-        if constexpr (detail::channel_kernels::filters_across_lanes_v<G, TD>)
+        if constexpr (G::KH == 1 && G::KW == 1) // the 1×1 conv: dK = dZ·Xᵀ
+            kernels::pointwise_conv_weight_gradient<
+                kernels::conv_geometry<G::C, G::H, G::W, G::F, 1, 1>, accumulate>(
+                dst.data(), src.input.data(), src.kernel.data());
+        else if constexpr (detail::channel_kernels::filters_across_lanes_v<G, TD>)
             detail::channel_kernels::outer_by_filters<G, accumulate>(dst.data(), src.input.data(),
                                                                      src.kernel.data());
         else
@@ -532,11 +548,18 @@ struct assignment<tensor_view<TD, SD>,
             return generic_assignment<tensor_view<TD, SD>, src_t, Op>::run(dst, src, op);
         // K is F×C×KH×KW; the correlation sums over its F (the upstream maps) and produces C maps.
         TD* d = dst.data();
-        if constexpr (std::is_same_v<Op, assign_op>)
-            std::fill(d, d + SD::size, TD{});
-        detail::channel_kernels::input_gradient<dim_v<SK, 0>, dim_v<SK, 1>, dim_v<SK, 2>,
-                                                dim_v<SK, 3>, dim_v<SG, 1>, dim_v<SG, 2>>(
-            d, src.kernel.input.input.data(), src.input.input.data());
+        if constexpr (dim_v<SK, 2> == 1 && dim_v<SK, 3> == 1) { // the 1×1 conv: dX = Kᵀ·dZ
+            using Cv = kernels::conv_geometry<dim_v<SK, 1>, dim_v<SG, 1>, dim_v<SG, 2>,
+                                              dim_v<SK, 0>, 1, 1>;
+            kernels::pointwise_conv_input_gradient<Cv, std::is_same_v<Op, add_assign_op>>(
+                d, src.kernel.input.input.data(), src.input.input.data());
+        } else {
+            if constexpr (std::is_same_v<Op, assign_op>)
+                std::fill(d, d + SD::size, TD{});
+            detail::channel_kernels::input_gradient<dim_v<SK, 0>, dim_v<SK, 1>, dim_v<SK, 2>,
+                                                    dim_v<SK, 3>, dim_v<SG, 1>, dim_v<SG, 2>>(
+                d, src.kernel.input.input.data(), src.input.input.data());
+        }
     }
 };
 

@@ -22,6 +22,7 @@
 #include "typenet/expr/crop.hpp"
 #include "typenet/expr/dilate.hpp"
 #include "typenet/expr/fast_channel_kernels.hpp"
+#include "typenet/expr/fast_conv_options.hpp"
 #include "typenet/expr/fast_kernels.hpp"
 #include "typenet/expr/group.hpp"
 #include "typenet/expr/linalg.hpp"

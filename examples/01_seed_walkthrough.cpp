@@ -104,6 +104,8 @@ void conv_walkthrough() {
     const double dB = tn::sum(dZ);                                            // §2
     const tn::tensor<double, plane3> dX(tn::correlate(tn::zero_pad<1, 1>(dZ), // §3
                                                       tn::rot180(K)));
+    // (dX runs the conv layer's input-gradient kernel, kernels/conv_input_gradient.hpp, with one
+    // filter and one channel.)
 
     // The notes' names, 1-based: x(1,1) is x11.
     auto x = [&](std::size_t i, std::size_t j) { return X(i - 1, j - 1); };

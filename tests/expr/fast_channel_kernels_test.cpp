@@ -1,11 +1,15 @@
-// The whole-stack conv kernels (expr/fast_channel_kernels.hpp) against the generic evaluation of
+// The whole-stack conv patterns (expr/fast_channel_kernels.hpp) against the generic evaluation of
 // the same expressions, on random data, for = and +=, float and double, on LeNet-5's shapes and
 // on ragged ones (extents that are not multiples of the SIMD width, filter counts that do not
-// fill a block, planes too large for one stack buffer). Both forward and both weight-gradient
-// strategies are also run directly, since which one the dispatch picks depends on the target's
-// SIMD width.
+// fill a block, planes too large for one stack buffer): the forward, the weight gradient, the
+// input gradient with both spellings of its bank, a padded input's forward and weight gradient,
+// and a turned bank on another padding. Each kernel's strategies are tested directly in
+// tests/kernels/.
 #define BOOST_TEST_MODULE fast_channel_kernels
-#include "typenet/expr/fast_channel_kernels.hpp"
+#include "typenet/expr/correlate_channels.hpp"
+#include "typenet/expr/linalg.hpp"
+#include "typenet/expr/rot180.hpp"
+#include "typenet/expr/zero_pad.hpp"
 #include "typenet/tensor/tensor.hpp"
 
 #include <boost/mpl/list.hpp>
@@ -18,7 +22,6 @@
 #include "../support/fast_path.hpp"
 
 namespace tn = typenet;
-namespace ck = typenet::detail::channel_kernels;
 
 namespace {
 
@@ -62,38 +65,24 @@ void check_conv_shapes(unsigned seed) {
                                           tn::rot180(tn::transpose(K.view()))),
                    seed + 5, F * KH * KW);
 
-        // Both weight-gradient strategies, whichever the dispatch picks here.
-        using G = ck::geometry<F, C, H, W, KH, KW>; // its OH×OW is dz's extent
-        const auto outer = tn::correlate_outer(x.view(), dz.view());
-        tn::tensor<T, tn::shape<F, C, KH, KW>> generic;
-        tn::generic_assignment<tn::tensor_view<T, tn::shape<F, C, KH, KW>>,
-                               std::remove_cvref_t<decltype(outer)>,
-                               tn::assign_op>::run(generic.view(), outer, {});
-        // Both forward strategies, likewise.
-        {
-            using GF = ck::geometry<F, C, H, W, KH, KW>;
-            const auto fwd = tn::correlate_channels(x.view(), K.view());
-            tn::tensor<T, tn::shape<F, OH, OW>> reference, wide_rows, across_lanes;
-            tn::generic_assignment<tn::tensor_view<T, tn::shape<F, OH, OW>>,
-                                   std::remove_cvref_t<decltype(fwd)>,
-                                   tn::assign_op>::run(reference.view(), fwd, {});
-            const auto kv = [&](std::size_t f, std::size_t c, std::size_t m, std::size_t n) {
-                return K(f, c, m, n);
-            };
-            ck::correlate_stack<GF, false>(wide_rows.data(), x.data(), kv);
-            check_close(wide_rows, reference, "forward over flat positions", C * KH * KW);
-            if constexpr (ck::correlate_filters_across_lanes_v<GF, T>) {
-                ck::correlate_by_filters<GF, false>(across_lanes.data(), x.data(), kv);
-                check_close(across_lanes, reference, "forward over filters", C * KH * KW);
-            }
-        }
-        tn::tensor<T, tn::shape<F, C, KH, KW>> by_positions, by_filters;
-        ck::correlate_outer_stack<G, false>(by_positions.data(), x.data(), dz.data());
-        check_close(by_positions, generic, "dK over positions", OH * OW);
-        if constexpr (ck::filters_across_lanes_v<G, T>) {
-            ck::outer_by_filters<G, false>(by_filters.data(), x.data(), dz.data());
-            check_close(by_filters, generic, "dK over filters", OH * OW);
-        }
+        // The bank's other spelling reaches the same kernel.
+        compare<T>(tn::correlate_channels(tn::zero_pad<KH - 1, KW - 1>(dz.view()),
+                                          tn::transpose(tn::rot180(K.view()))),
+                   seed + 6, F * KH * KW);
+        // A padded input (a "same" conv when the kernel is odd): forward and weight gradient.
+        constexpr std::size_t PH = KH / 2, PW = KW / 2;
+        tn::tensor<T, tn::shape<F, H + 2 * PH - KH + 1, W + 2 * PW - KW + 1>> dz_same;
+        tn::test::fill_uniform(dz_same, seed + 7);
+        compare<T>(tn::correlate_channels(tn::zero_pad<PH, PW>(x.view()), K.view()), seed + 8,
+                   C * KH * KW);
+        compare<T>(tn::correlate_outer(tn::zero_pad<PH, PW>(x.view()), dz_same.view()), seed + 9,
+                   dz_same.size() / F);
+        // A padding other than the full one with the turned bank: a correlation, not the
+        // input gradient's scatter.
+        if constexpr (KH > 2 && KW > 2 && OH + 2 >= KH && OW + 2 >= KW)
+            compare<T>(tn::correlate_channels(tn::zero_pad<1, 1>(dz.view()),
+                                              tn::rot180(tn::transpose(K.view()))),
+                       seed + 10, F * KH * KW);
     }
 }
 
@@ -122,14 +111,4 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(planes_larger_than_one_stack_buffer, T, types) {
     // 70×70 upstream maps: the weight gradient's spread upstream gradient (70 rows of 74, 20 KiB
     // in float, 40 KiB in double per map) fills its 32 KiB stack buffer one map at a time.
     check_conv_shapes<T, 3, 2, 74, 74, 5, 5>(80);
-}
-
-BOOST_AUTO_TEST_CASE(flat_positions_of_the_geometry) {
-    // Output (i, j) sits at i·W + j of the input grid; the last real output of LeNet-5's conv2
-    // (7, 7) is at 7·12 + 7 = 91, so 92 positions are computed.
-    using G = ck::geometry<16, 6, 12, 12, 5, 5>;
-    static_assert(G::OH == 8 && G::OW == 8 && G::positions == 92);
-    BOOST_TEST(ck::even_block(16, 3) == 3u);
-    BOOST_TEST(ck::even_block(42, 4) == 4u);
-    BOOST_TEST(ck::even_block(5, 4) == 3u);
 }

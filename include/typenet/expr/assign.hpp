@@ -4,6 +4,14 @@
 // destination's indices and asks the evaluator for each coefficient; a faster kernel for a given
 // expression pattern is a partial specialisation, and tests compare it with the generic one.
 //
+// Every fast specialisation is part of this header: it includes expr/fast_kernels.hpp,
+// expr/fast_channel_kernels.hpp and expr/fast_conv_options.hpp at its end, and tensor_view.hpp and
+// evaluator.hpp include it. So any translation unit that can form an expression over a tensor sees
+// the same `assignment` and `evaluator` for it, whatever it includes and in which order
+// (tests/expr/evaluator_selection_test.cpp). A fast specialisation says so with `static constexpr
+// bool fast = true` (is_fast_assignment_v); the formulas themselves live in
+// include/typenet/kernels/, one header each.
+//
 // Aliasing: `dst` must not overlap the operands of `e` unless `e` is element-wise.
 
 #include "typenet/expr/evaluator.hpp"
@@ -47,6 +55,7 @@ inline constexpr bool accumulating_op_v =
 /// under this name, so tests can compare a fast kernel with it.
 template<class Dst, class Src, class Op>
 struct generic_assignment {
+    static constexpr bool fast = false;
     static constexpr void run(const Dst& dst, const Src& src, Op op) {
         static_assert(std::is_same_v<typename Dst::shape_type, typename Src::shape_type>,
                       "typenet: assignment needs the expression's shape to equal the tensor's");
@@ -63,9 +72,26 @@ struct generic_assignment {
 };
 
 /// How `dst op= src` is computed: the generic loop unless a fast kernel specialises it
-/// (expr/fast_kernels.hpp).
+/// (expr/fast_kernels.hpp, expr/fast_channel_kernels.hpp).
 template<class Dst, class Src, class Op>
 struct assignment : generic_assignment<Dst, Src, Op> {};
+
+/// Whether `dst op= src` (Dst a tensor_view, Src an expression node) runs a fast kernel
+/// (include/typenet/kernels/) rather than the generic loop. At compile time (constant
+/// evaluation) every assignment runs the generic loop.
+template<class Dst, class Src, class Op>
+inline constexpr bool is_fast_assignment_v = assignment<Dst, Src, Op>::fast;
+
+/// is_fast_assignment_v for `tensor_view<T, E's shape> op= e`.
+template<class E, class Op = assign_op, class T = typename E::value_type>
+inline constexpr bool has_fast_kernel_v =
+    is_fast_assignment_v<tensor_view<T, typename E::shape_type>, E, Op>;
+
+/// has_fast_kernel_v for the expression E<float> and E<double> (E: an alias template from the
+/// element type), for the ops' one-line checks that their hot expressions are fast.
+template<template<class> class E, class Op>
+inline constexpr bool fast_in_float_and_double_v =
+    has_fast_kernel_v<E<float>, Op>&& has_fast_kernel_v<E<double>, Op>;
 
 /// Evaluates `e` into `dst` with the assignment operation `op`.
 template<class T, class Shape, expression_like E, class Op = assign_op>
@@ -100,3 +126,8 @@ const tensor_view<T, Shape>& tensor_view<T, Shape>::operator=(const tensor_view&
 }
 
 } // namespace typenet
+
+// The fast specialisations, last: they specialise the templates above.
+#include "typenet/expr/fast_channel_kernels.hpp"
+#include "typenet/expr/fast_conv_options.hpp"
+#include "typenet/expr/fast_kernels.hpp"

@@ -295,3 +295,7 @@ struct evaluator<transpose_expr<M>> {
 };
 
 } // namespace typenet
+
+// The assignment loop and every fast evaluator and assignment (assign.hpp), last: wherever the
+// generic evaluators are, so are the fast ones.
+#include "typenet/expr/assign.hpp"

@@ -13,25 +13,22 @@
 // layers then read their weights once per chunk); the last samples of its block, fewer than
 // Chunk, go one by one.
 //
+// Threads: a thread_pool (model/thread_pool.hpp) runs each phase of a pass on every thread.
+//
 // Allocation: workspaces and threads are created by the constructor; a batch pass allocates
 // nothing (the job is passed as a function pointer and a context pointer, not a std::function).
 
 #include "typenet/model/chunk_workspace.hpp"
+#include "typenet/model/thread_pool.hpp"
 #include "typenet/model/workspace.hpp"
 #include "typenet/tensor/tensor_view.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstddef>
-#include <cstdint>
-#include <exception>
 #include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -48,30 +45,14 @@ public:
 
     /// `threads` workers (at least 1); the calling thread is worker 0. When the system refuses a
     /// worker thread (a thread or memory limit), the workers already started are stopped and
-    /// joined, and std::system_error says which thread of how many could not start.
+    /// joined, and std::system_error says which thread of how many could not start
+    /// (model/thread_pool.hpp).
     explicit data_parallel(std::size_t threads)
         : n_(std::max<std::size_t>(threads, 1))
         , workspaces_(std::make_unique<workspace_type[]>(n_))
         , chunks_(std::make_unique<chunk_workspace_type[]>(n_))
         , partial_loss_(n_)
-        , errors_(n_) {
-        threads_.reserve(n_ - 1);
-        for (std::size_t t = 1; t < n_; ++t) {
-            try {
-                threads_.emplace_back([this, t] { worker_loop(t); });
-            } catch (const std::system_error& e) {
-                // The destructor does not run for a constructor that throws, and destroying a
-                // joinable std::thread calls std::terminate: stop the started ones here.
-                stop_workers();
-                throw std::system_error(e.code(), "typenet::data_parallel: cannot start worker "
-                                                  "thread " +
-                                                      std::to_string(t) + " of " +
-                                                      std::to_string(n_ - 1) + " (" +
-                                                      std::to_string(n_) + " threads requested)");
-            }
-        }
-    }
-    ~data_parallel() { stop_workers(); }
+        , pool_(n_, "typenet::data_parallel") {}
     data_parallel(const data_parallel&) = delete;
     data_parallel& operator=(const data_parallel&) = delete;
 
@@ -102,7 +83,7 @@ public:
         // Phase 1: every thread runs its block of samples. Thread 0 adds straight into `grad`
         // (measured at batch 1: copying the block out of a buffer afterwards took twice as long
         // as the sample's forward and backward), the others into their own buffers.
-        run(
+        pool_.run(
             [](void* p, std::size_t t) {
                 auto& c = *static_cast<context*>(p);
                 if (t >= c.active)
@@ -126,7 +107,7 @@ public:
         // Phase 2: every thread adds one slice of the other threads' buffers to `grad`, in
         // thread order (so the sum is grad_0 + grad_1 + ... as documented above).
         if (ctx.active > 1)
-            run(
+            pool_.run(
                 [](void* p, std::size_t t) {
                     auto& c = *static_cast<context*>(p);
                     const auto [pb, pe] = block(parameter_count, t, c.self->n_);
@@ -156,7 +137,7 @@ public:
             std::remove_reference_t<Visit>* visit;
             std::size_t active;
         } ctx{this, params, count, &sample, &visit, std::clamp<std::size_t>(count, 1, n_)};
-        run(
+        pool_.run(
             [](void* p, std::size_t t) {
                 auto& c = *static_cast<context*>(p);
                 if (t >= c.active)
@@ -173,118 +154,17 @@ public:
     }
 
 private:
-    using job_fn = void (*)(void*, std::size_t);
-
     /// [begin, end) of thread t's share of n items split over `parts` threads.
     static std::pair<std::size_t, std::size_t> block(std::size_t n, std::size_t t,
                                                      std::size_t parts) {
         return {n * t / parts, n * (t + 1) / parts};
     }
 
-    /// Runs job(ctx, t) on every thread t, or only on the calling thread (t = 0) when
-    /// `all_threads` is false (a job with nothing for the workers: waking them costs more).
-    void run(job_fn job, void* ctx, bool all_threads) {
-        job_ = job;
-        ctx_ = ctx;
-        const bool wake = all_threads && n_ > 1;
-        if (wake) {
-            pending_.store(n_ - 1);
-            generation_.fetch_add(1); // publishes job_, ctx_ and pending_
-            if (sleepers_.load() > 0)
-                generation_.notify_all();
-        }
-        execute(0);
-        if (wake)
-            wait_for_workers();
-        for (auto& e : errors_)
-            if (e)
-                std::rethrow_exception(std::exchange(e, nullptr));
-    }
-
-    void execute(std::size_t t) {
-        try {
-            job_(ctx_, t);
-        } catch (...) {
-            errors_[t] = std::current_exception();
-        }
-    }
-
-    // The hand-off: the calling thread publishes a job by bumping generation_, and waits for
-    // pending_ (workers still running) to reach 0. Either side spins for up to spin_time, then
-    // sleeps (atomic wait, a futex) and is woken only if it went to sleep. A std::barrier, which
-    // put the workers to sleep between phases, cost about 20 us per wake-up here (measured: a
-    // batch of one on two threads took 46 us against 20 on one), twice per training step.
-    static constexpr std::chrono::microseconds spin_time{200};
-
-    static void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-    }
-
-    /// Spins until ready() or spin_time has passed; true if ready() became true.
-    template<class Ready>
-    static bool spin_until(Ready ready) {
-        const auto deadline = std::chrono::steady_clock::now() + spin_time;
-        for (unsigned k = 1;; ++k) {
-            if (ready())
-                return true;
-            if (k % 64 == 0 && std::chrono::steady_clock::now() > deadline)
-                return false;
-            cpu_relax();
-        }
-    }
-
-    void wait_for_workers() {
-        if (spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; }))
-            return;
-        caller_sleeping_.store(true);
-        for (std::size_t left; (left = pending_.load()) != 0;)
-            pending_.wait(left);
-        caller_sleeping_.store(false);
-    }
-
-    /// Wakes every started worker with the stop flag set and joins it.
-    void stop_workers() {
-        stop_ = true;
-        generation_.fetch_add(1);
-        generation_.notify_all();
-        for (auto& th : threads_)
-            th.join();
-        threads_.clear();
-    }
-
-    void worker_loop(std::size_t t) {
-        std::uint64_t seen = 0;
-        for (;;) {
-            if (!spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; })) {
-                sleepers_.fetch_add(1);
-                while (generation_.load() == seen)
-                    generation_.wait(seen);
-                sleepers_.fetch_sub(1);
-            }
-            seen = generation_.load(std::memory_order_acquire);
-            if (stop_)
-                return;
-            execute(t);
-            if (pending_.fetch_sub(1) == 1 && caller_sleeping_.load())
-                pending_.notify_one();
-        }
-    }
-
     std::size_t n_;
     std::unique_ptr<workspace_type[]> workspaces_;
     std::unique_ptr<chunk_workspace_type[]> chunks_;
     std::vector<T> partial_loss_;
-    std::vector<std::exception_ptr> errors_;
-    std::atomic<std::uint64_t> generation_{0}; // bumped once per job (and to stop)
-    std::atomic<std::size_t> pending_{0};      // workers that have not finished the job
-    std::atomic<std::size_t> sleepers_{0};     // workers asleep on generation_
-    std::atomic<bool> caller_sleeping_{false}; // the calling thread asleep on pending_
-    std::vector<std::thread> threads_;
-    job_fn job_ = nullptr;
-    void* ctx_ = nullptr;
-    std::atomic<bool> stop_{false};
+    thread_pool pool_; // last: its threads start after, and stop before, the workspaces
 };
 
 } // namespace typenet

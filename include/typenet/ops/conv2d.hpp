@@ -18,12 +18,10 @@
 // and each formula is one expression over whole stacks (expr/correlate_channels.hpp), so the fast
 // evaluators (expr/fast_channel_kernels.hpp) see every channel and filter of a group at once.
 
+#include "typenet/expr/assign.hpp"
 #include "typenet/expr/correlate_channels.hpp"
 #include "typenet/expr/crop.hpp"
 #include "typenet/expr/dilate.hpp"
-#include "typenet/expr/fast_channel_kernels.hpp"
-#include "typenet/expr/fast_conv_options.hpp"
-#include "typenet/expr/fast_kernels.hpp"
 #include "typenet/expr/group.hpp"
 #include "typenet/expr/linalg.hpp"
 #include "typenet/expr/rot180.hpp"
@@ -36,6 +34,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <utility>
 
 namespace typenet::ops {
 
@@ -134,3 +133,24 @@ struct conv2d {
 };
 
 } // namespace typenet::ops
+
+// The conv's hot expressions select the fast evaluators (expr/fast_channel_kernels.hpp) in float
+// and double: forward, weight gradient, input gradient, on LeNet-5's second conv.
+namespace typenet::ops::detail::conv2d_fast_paths {
+template<class T>
+using x_t = tensor_view<const T, shape<6, 12, 12>>;
+template<class T>
+using K_t = tensor_view<const T, shape<16, 6, 5, 5>>;
+template<class T>
+using dz_t = tensor_view<const T, shape<16, 8, 8>>;
+template<class T>
+using forward = decltype(correlate_channels(std::declval<x_t<T>>(), std::declval<K_t<T>>()));
+template<class T>
+using weight_gradient = decltype(correlate_outer(std::declval<x_t<T>>(), std::declval<dz_t<T>>()));
+template<class T>
+using input_gradient = decltype(correlate_channels(zero_pad<4, 4>(std::declval<dz_t<T>>()),
+                                                   rot180(transpose(std::declval<K_t<T>>()))));
+static_assert(fast_in_float_and_double_v<forward, add_assign_op>);
+static_assert(fast_in_float_and_double_v<weight_gradient, add_assign_op>);
+static_assert(fast_in_float_and_double_v<input_gradient, assign_op>);
+} // namespace typenet::ops::detail::conv2d_fast_paths

@@ -1,8 +1,9 @@
-// The chunk kernels of the dense layers (expr/batch_products.hpp, through ops::linear's
-// forward_batch/backward_batch) against the per-sample expressions (ops::linear's
-// forward/backward) on random data, float and double: LeNet-5's dense shapes, shapes that are not
-// multiples of the SIMD width, chunks that do not fill a register block, and a chunk of one.
-#define BOOST_TEST_MODULE expr.batch_products
+// The dense layers' chunk pass (kernels/matvec.hpp, transposed_matvec.hpp, outer_sum.hpp with S
+// samples, through ops::linear's forward_batch/backward_batch) against the per-sample
+// expressions (ops::linear's forward/backward, the same kernels with S = 1) on random data, float
+// and double: LeNet-5's dense shapes, shapes that are not multiples of the SIMD width, chunks that
+// do not fill a register block, and a chunk of one.
+#define BOOST_TEST_MODULE kernels.linear_chunk
 #include "typenet/ops/linear.hpp"
 #include "typenet/tensor/tensor.hpp"
 

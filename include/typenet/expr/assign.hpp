@@ -4,10 +4,11 @@
 // destination's indices and asks the evaluator for each coefficient; a faster kernel for a given
 // expression pattern is a partial specialisation, and tests compare it with the generic one.
 //
-// Every fast specialisation is part of this header: it includes expr/fast_kernels.hpp,
-// expr/fast_channel_kernels.hpp and expr/fast_conv_options.hpp at its end, and tensor_view.hpp and
-// evaluator.hpp include it. So any translation unit that can form an expression over a tensor sees
-// the same `assignment` and `evaluator` for it, whatever it includes and in which order
+// Every fast specialisation is part of this header: it includes expr/fast_kernels.hpp and
+// expr/fast_channel_kernels.hpp (which ends with expr/fast_conv_options.hpp) at its end, and
+// tensor_view.hpp and evaluator.hpp include it. So any translation unit that can form an
+// expression over a tensor sees the same `assignment` and `evaluator` for it, whatever it
+// includes and in which order
 // (tests/expr/evaluator_selection_test.cpp). A fast specialisation says so with `static constexpr
 // bool fast = true` (is_fast_assignment_v); the formulas themselves live in
 // include/typenet/kernels/, one header each.
@@ -129,5 +130,4 @@ const tensor_view<T, Shape>& tensor_view<T, Shape>::operator=(const tensor_view&
 
 // The fast specialisations, last: they specialise the templates above.
 #include "typenet/expr/fast_channel_kernels.hpp"
-#include "typenet/expr/fast_conv_options.hpp"
 #include "typenet/expr/fast_kernels.hpp"

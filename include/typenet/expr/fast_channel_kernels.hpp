@@ -338,3 +338,7 @@ struct assignment<tensor_view<TD, SD>, correlate_outer_expr<A, G>, Op> {
 };
 
 } // namespace typenet
+
+// The strided, padded and depthwise forms, which use the operand traits above: last, so that
+// they find them whichever header a translation unit includes first.
+#include "typenet/expr/fast_conv_options.hpp"

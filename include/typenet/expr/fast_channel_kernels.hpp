@@ -157,41 +157,6 @@ constexpr bool input_gradient_form() {
         return false;
 }
 
-/// Whether correlate_channels(A, K) into a TD view by Op has a fast kernel.
-template<class Op, class TD, class A, class K>
-constexpr bool fast_correlation() {
-    using In = stack_input<A>;
-    using B = bank<K>;
-    if constexpr (In::fast && B::fast)
-        return accumulating_op_v<Op> &&
-               simd::packable_v<TD, typename In::element, typename B::element> &&
-               (!In::padded || input_gradient_form<In, B>() || In::fits);
-    else
-        return false;
-}
-template<class Op, class TD, class A, class K>
-inline constexpr bool fast_correlation_v = fast_correlation<Op, TD, A, K>();
-
-/// Whether correlate_outer(A, G) into a TD view by Op has a fast kernel.
-template<class Op, class TD, class A, class G>
-constexpr bool fast_outer() {
-    using In = stack_input<A>;
-    using Up = stack_input<G>;
-    // Nested: an operand that is not a stack input (a dilated gradient) has no `padded`.
-    if constexpr (In::fast && Up::fast) {
-        if constexpr (!Up::padded)
-            return accumulating_op_v<Op> &&
-                   simd::packable_v<TD, typename In::element, typename Up::element> &&
-                   (!In::padded || In::fits);
-        else
-            return false;
-    } else {
-        return false;
-    }
-}
-template<class Op, class TD, class A, class G>
-inline constexpr bool fast_outer_v = fast_outer<Op, TD, A, G>();
-
 /// Whether a padded input In with the bank B goes to kernels/strided_conv.hpp's forward at
 /// stride 1 (a plain bank, and its stack within the limit) instead of a padded copy.
 template<class In, class B, class T>
@@ -222,6 +187,50 @@ constexpr bool padded_conv_weight_gradient() {
 }
 template<class In, class GS, class SD, class T>
 inline constexpr bool padded_conv_weight_gradient_v = padded_conv_weight_gradient<In, GS, SD, T>();
+
+/// Whether correlate_channels(A, K) into a TD view by Op has a fast kernel.
+template<class Op, class TD, class A, class K>
+constexpr bool fast_correlation() {
+    using In = stack_input<A>;
+    using B = bank<K>;
+    if constexpr (In::fast && B::fast)
+        return accumulating_op_v<Op> &&
+               simd::packable_v<TD, typename In::element, typename B::element> &&
+               (!In::padded || input_gradient_form<In, B>() || In::fits ||
+                padded_conv_forward_v<In, B, TD>);
+    else
+        return false;
+}
+template<class Op, class TD, class A, class K>
+inline constexpr bool fast_correlation_v = fast_correlation<Op, TD, A, K>();
+
+/// Whether correlate_outer(A, G) into a TD view by Op has a fast kernel.
+template<class Op, class TD, class A, class G>
+constexpr bool fast_outer() {
+    using In = stack_input<A>;
+    using Up = stack_input<G>;
+    // Nested: an operand that is not a stack input (a dilated gradient) has no `padded`.
+    if constexpr (In::fast && Up::fast) {
+        if constexpr (!Up::padded)
+            return accumulating_op_v<Op> &&
+                   simd::packable_v<TD, typename In::element, typename Up::element> &&
+                   (!In::padded || In::fits ||
+                    padded_conv_weight_gradient_v<
+                        In, typename Up::view_shape,
+                        shape<dim_v<typename Up::view_shape, 0>, dim_v<typename In::view_shape, 0>,
+                              dim_v<typename A::shape_type, 1> - dim_v<typename G::shape_type, 1> +
+                                  1,
+                              dim_v<typename A::shape_type, 2> - dim_v<typename G::shape_type, 2> +
+                                  1>,
+                        TD>);
+        else
+            return false;
+    } else {
+        return false;
+    }
+}
+template<class Op, class TD, class A, class G>
+inline constexpr bool fast_outer_v = fast_outer<Op, TD, A, G>();
 
 /// Stack buffer elements for the padded copy of In (one element when not padded).
 template<class In>

@@ -77,8 +77,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(three_by_three_padding_one, T, types) {
     check<T, 3, 32, 16, 28, 28, 2, 1, 1>(20);
     check<T, 3, 64, 64, 7, 7, 1, 1, 1>(30);
     check<T, 3, 64, 64, 28, 28, 1, 1, 1>(35); // a padded copy would exceed the stack limit
-    check<T, 3, 64, 32, 7, 7, 2, 1, 1>(40); // 4×4: the floor drops nothing
-    check<T, 3, 5, 3, 8, 8, 2, 1, 1>(50);   // 4×4: the floor drops a row and a column
+    check<T, 3, 64, 32, 7, 7, 2, 1, 1>(40);   // 4×4: the floor drops nothing
+    check<T, 3, 5, 3, 8, 8, 2, 1, 1>(50);     // 4×4: the floor drops a row and a column
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(strided_without_padding, T, types) {

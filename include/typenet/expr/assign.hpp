@@ -5,9 +5,10 @@
 // expression pattern is a partial specialisation, and tests compare it with the generic one.
 //
 // Every fast specialisation is part of this header: it includes expr/fast_kernels.hpp and
-// expr/fast_channel_kernels.hpp at its end, and tensor_view.hpp and evaluator.hpp include it. So
-// any translation unit that can form an expression over a tensor sees the same `assignment` and
-// `evaluator` for it, whatever it includes and in which order
+// expr/fast_channel_kernels.hpp (which ends with expr/fast_conv_options.hpp) at its end, and
+// tensor_view.hpp and evaluator.hpp include it. So any translation unit that can form an
+// expression over a tensor sees the same `assignment` and `evaluator` for it, whatever it
+// includes and in which order
 // (tests/expr/evaluator_selection_test.cpp). A fast specialisation says so with `static constexpr
 // bool fast = true` (is_fast_assignment_v); the formulas themselves live in
 // include/typenet/kernels/, one header each.

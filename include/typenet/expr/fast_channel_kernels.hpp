@@ -21,6 +21,12 @@
 //   correlate_channels(zero_pad<KH-1,KW-1>(dz), turned K)     kernels/conv_input_gradient.hpp
 //   correlate_outer(input, dz)                                kernels/correlate_outer.hpp
 //
+// except: a padded input with a plain bank (the padded stride-1 conv forward) and correlate_outer
+// of a padded input (its weight gradient) run kernels/strided_conv.hpp, which skips the padding
+// instead of copying it; a 1×1 bank (the pointwise conv, all three formulas) runs
+// kernels/pointwise_conv.hpp and pointwise_conv_weight_gradient.hpp. The strided, cropped and
+// dilated forms are expr/fast_conv_options.hpp's.
+//
 // The second is the conv input gradient dx = correlate_channels(zero_pad<KH-1,KW-1>(dz),
 // rot180(transpose(K))) (§3): a matrix product Kᵀ·dz and a scatter, no multiply by a padding zero.
 
@@ -34,6 +40,9 @@
 #include "typenet/kernels/correlate_channels.hpp"
 #include "typenet/kernels/correlate_outer.hpp"
 #include "typenet/kernels/geometry.hpp"
+#include "typenet/kernels/pointwise_conv.hpp"
+#include "typenet/kernels/pointwise_conv_weight_gradient.hpp"
+#include "typenet/kernels/strided_conv.hpp"
 #include "typenet/simd/pack.hpp"
 #include "typenet/tensor/tensor_view.hpp"
 
@@ -152,6 +161,37 @@ constexpr bool input_gradient_form() {
         return false;
 }
 
+/// Whether a padded input In with the bank B goes to kernels/strided_conv.hpp's forward at
+/// stride 1 (a plain bank, and its stack within the limit) instead of a padded copy.
+template<class In, class B, class T>
+constexpr bool padded_conv_forward() {
+    if constexpr (In::padded && !B::turned) {
+        using VS = typename In::view_shape;
+        using KS = typename B::stored_shape;
+        return kernels::strided_conv_forward_fits<
+            kernels::conv_geometry<dim_v<VS, 0>, dim_v<VS, 1>, dim_v<VS, 2>, dim_v<KS, 0>,
+                                   dim_v<KS, 2>, dim_v<KS, 3>, 1, 1, In::pad_h, In::pad_w>,
+            T>();
+    } else {
+        return false;
+    }
+}
+template<class In, class B, class T>
+inline constexpr bool padded_conv_forward_v = padded_conv_forward<In, B, T>();
+
+/// Whether the weight gradient of a padded input In (upstream gradient GS, weight gradient SD)
+/// goes to kernels/strided_conv.hpp's weight gradient at stride 1.
+template<class In, class GS, class SD, class T>
+constexpr bool padded_conv_weight_gradient() {
+    using VS = typename In::view_shape;
+    return kernels::strided_conv_weight_gradient_fits<
+        kernels::conv_geometry<dim_v<VS, 0>, dim_v<VS, 1>, dim_v<VS, 2>, dim_v<GS, 0>, dim_v<SD, 2>,
+                               dim_v<SD, 3>, 1, 1, In::pad_h, In::pad_w>,
+        T>();
+}
+template<class In, class GS, class SD, class T>
+inline constexpr bool padded_conv_weight_gradient_v = padded_conv_weight_gradient<In, GS, SD, T>();
+
 /// Whether correlate_channels(A, K) into a TD view by Op has a fast kernel.
 template<class Op, class TD, class A, class K>
 constexpr bool fast_correlation() {
@@ -160,7 +200,8 @@ constexpr bool fast_correlation() {
     if constexpr (In::fast && B::fast)
         return accumulating_op_v<Op> &&
                simd::packable_v<TD, typename In::element, typename B::element> &&
-               (!In::padded || input_gradient_form<In, B>() || In::fits);
+               (!In::padded || input_gradient_form<In, B>() || In::fits ||
+                padded_conv_forward_v<In, B, TD>);
     else
         return false;
 }
@@ -172,12 +213,25 @@ template<class Op, class TD, class A, class G>
 constexpr bool fast_outer() {
     using In = stack_input<A>;
     using Up = stack_input<G>;
-    if constexpr (In::fast && Up::fast && !Up::padded)
-        return accumulating_op_v<Op> &&
-               simd::packable_v<TD, typename In::element, typename Up::element> &&
-               (!In::padded || In::fits);
-    else
+    // Nested: an operand that is not a stack input (a dilated gradient) has no `padded`.
+    if constexpr (In::fast && Up::fast) {
+        if constexpr (!Up::padded)
+            return accumulating_op_v<Op> &&
+                   simd::packable_v<TD, typename In::element, typename Up::element> &&
+                   (!In::padded || In::fits ||
+                    padded_conv_weight_gradient_v<
+                        In, typename Up::view_shape,
+                        shape<dim_v<typename Up::view_shape, 0>, dim_v<typename In::view_shape, 0>,
+                              dim_v<typename A::shape_type, 1> - dim_v<typename G::shape_type, 1> +
+                                  1,
+                              dim_v<typename A::shape_type, 2> - dim_v<typename G::shape_type, 2> +
+                                  1>,
+                        TD>);
+        else
+            return false;
+    } else {
         return false;
+    }
 }
 template<class Op, class TD, class A, class G>
 inline constexpr bool fast_outer_v = fast_outer<Op, TD, A, G>();
@@ -211,23 +265,44 @@ struct assignment<tensor_view<TD, SD>, correlate_channels_expr<A, K>, Op> {
         using KS = typename B::stored_shape;
         TD* d = dst.data();
         const TD* k = B::view(src.kernel).data();
+        constexpr bool accumulate = std::is_same_v<Op, add_assign_op>;
         if constexpr (cp::input_gradient_form<In, B>()) {
             // The stored K is F×C×KH×KW; the correlation sums over its F (the upstream maps) and
             // produces C maps.
             using GS = typename In::view_shape;
-            if constexpr (std::is_same_v<Op, assign_op>)
-                std::fill(d, d + SD::size, TD{});
-            kernels::conv_input_gradient<dim_v<KS, 0>, dim_v<KS, 1>, dim_v<KS, 2>, dim_v<KS, 3>,
-                                         dim_v<GS, 1>, dim_v<GS, 2>>(d, k,
-                                                                     In::view(src.input).data());
+            if constexpr (dim_v<KS, 2> == 1 && dim_v<KS, 3> == 1) { // 1×1: dX = Kᵀ·dZ
+                using Cv = kernels::conv_geometry<dim_v<KS, 1>, dim_v<GS, 1>, dim_v<GS, 2>,
+                                                  dim_v<KS, 0>, 1, 1>;
+                kernels::pointwise_conv_input_gradient<Cv, accumulate>(d, k,
+                                                                       In::view(src.input).data());
+            } else {
+                if constexpr (std::is_same_v<Op, assign_op>)
+                    std::fill(d, d + SD::size, TD{});
+                kernels::conv_input_gradient<dim_v<KS, 0>, dim_v<KS, 1>, dim_v<KS, 2>, dim_v<KS, 3>,
+                                             dim_v<GS, 1>, dim_v<GS, 2>>(
+                    d, k, In::view(src.input).data());
+            }
+        } else if constexpr (cp::padded_conv_forward_v<In, B, TD>) {
+            // A padded input with a plain bank: the padded conv forward, no padded copy.
+            using VS = typename In::view_shape;
+            using Cv =
+                kernels::conv_geometry<dim_v<VS, 0>, dim_v<VS, 1>, dim_v<VS, 2>, dim_v<KS, 0>,
+                                       dim_v<KS, 2>, dim_v<KS, 3>, 1, 1, In::pad_h, In::pad_w>;
+            kernels::strided_conv_forward<Cv, accumulate>(d, In::view(src.input).data(), k);
+        } else if constexpr (!In::padded && !B::turned && dim_v<KS, 2> == 1 &&
+                             dim_v<KS, 3> == 1) { // 1×1: Z = K·X
+            using VS = typename In::view_shape;
+            using Cv = kernels::conv_geometry<dim_v<VS, 0>, dim_v<VS, 1>, dim_v<VS, 2>,
+                                              dim_v<KS, 0>, 1, 1>;
+            kernels::pointwise_conv_forward<Cv, accumulate>(d, In::view(src.input).data(), k);
         } else {
             using KE = typename K::shape_type; // the expression's bank: F×C×KH×KW
             using AS = typename A::shape_type; // the (padded) input: C×H×W
             using G = kernels::geometry<dim_v<KE, 0>, dim_v<KE, 1>, dim_v<AS, 1>, dim_v<AS, 2>,
                                         dim_v<KE, 2>, dim_v<KE, 3>>;
             alignas(64) TD buffer[cp::buffer_size<In>()];
-            kernels::correlate_channels<G, std::is_same_v<Op, add_assign_op>>(
-                d, cp::input_data<In>(src.input, buffer), cp::bank_accessor<B>(k));
+            kernels::correlate_channels<G, accumulate>(d, cp::input_data<In>(src.input, buffer),
+                                                       cp::bank_accessor<B>(k));
         }
     }
 };
@@ -253,10 +328,30 @@ struct assignment<tensor_view<TD, SD>, correlate_outer_expr<A, G>, Op> {
         using Geo = kernels::geometry<dim_v<GS, 0>, dim_v<AS, 0>, dim_v<AS, 1>, dim_v<AS, 2>,
                                       dim_v<SD, 2>, dim_v<SD, 3>>;
         static_assert(Geo::OH == dim_v<GS, 1> && Geo::OW == dim_v<GS, 2>);
-        alignas(64) TD buffer[cp::buffer_size<In>()];
-        kernels::correlate_outer<Geo, std::is_same_v<Op, add_assign_op>>(
-            dst.data(), cp::input_data<In>(src.input, buffer), src.kernel.data());
+        constexpr bool accumulate = std::is_same_v<Op, add_assign_op>;
+        if constexpr (In::padded && cp::padded_conv_weight_gradient_v<In, GS, SD, TD>) {
+            // A padded input: the padded conv's weight gradient, no padded copy.
+            using VS = typename In::view_shape;
+            using Cv =
+                kernels::conv_geometry<dim_v<VS, 0>, dim_v<VS, 1>, dim_v<VS, 2>, dim_v<GS, 0>,
+                                       dim_v<SD, 2>, dim_v<SD, 3>, 1, 1, In::pad_h, In::pad_w>;
+            kernels::strided_conv_weight_gradient<Cv, accumulate>(
+                dst.data(), In::view(src.input).data(), src.kernel.data());
+        } else if constexpr (!In::padded && dim_v<SD, 2> == 1 && dim_v<SD, 3> == 1) {
+            // 1×1: dK = dZ·Xᵀ
+            using Cv = kernels::conv_geometry<Geo::C, Geo::H, Geo::W, Geo::F, 1, 1>;
+            kernels::pointwise_conv_weight_gradient<Cv, accumulate>(
+                dst.data(), In::view(src.input).data(), src.kernel.data());
+        } else {
+            alignas(64) TD buffer[cp::buffer_size<In>()];
+            kernels::correlate_outer<Geo, accumulate>(
+                dst.data(), cp::input_data<In>(src.input, buffer), src.kernel.data());
+        }
     }
 };
 
 } // namespace typenet
+
+// The strided, padded and depthwise forms, which use the operand traits above: last, so that
+// they find them whichever header a translation unit includes first.
+#include "typenet/expr/fast_conv_options.hpp"

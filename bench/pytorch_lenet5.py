@@ -103,9 +103,18 @@ def time_calls(fn, min_time, reps):
 POOL = 1024  # random images, cycled through in batch order as the C++ benchmark does
 
 
-def bench_training(images, labels, batch, min_time, reps):
+def random_samples():
+    """POOL random images in [0, 1) and labels in [0, 10), the same every run."""
+    gen = torch.Generator().manual_seed(42)
+    images = torch.rand(POOL, 1, 28, 28, generator=gen)
+    labels = torch.randint(0, 10, (POOL,), generator=gen)
+    return images, labels
+
+
+def bench_training(images, labels, batch, min_time, reps, make=lenet5):
+    """One training step of make()'s network per call (bench/pytorch_nets.py passes its nets)."""
     torch.manual_seed(1)
-    model = lenet5()
+    model = make()
     model.train()
     loss_fn = nn.CrossEntropyLoss()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -127,9 +136,10 @@ def bench_training(images, labels, batch, min_time, reps):
     return timing
 
 
-def bench_inference(images, batch, min_time, reps):
+def bench_inference(images, batch, min_time, reps, make=lenet5):
+    """One batch of make()'s network's predictions per call."""
     torch.manual_seed(1)
-    model = lenet5()
+    model = make()
     model.eval()
     state = {"first": 0, "sum": 0}
 
@@ -172,9 +182,7 @@ def main():
         print("error: the BLAS torch loaded computes a wrong SGEMM; not benchmarking it")
         return 1
 
-    gen = torch.Generator().manual_seed(42)
-    images = torch.rand(POOL, 1, 28, 28, generator=gen)
-    labels = torch.randint(0, 10, (POOL,), generator=gen)
+    images, labels = random_samples()
 
     def report(kind, batch, threads, timing):
         per_call, cpu_per_wall = timing

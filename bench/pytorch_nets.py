@@ -24,7 +24,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_lenet5 import POOL, check_sgemm, loaded_blas, openblas_handle, time_calls  # noqa: E402
+from pytorch_lenet5 import (bench_inference, bench_training, check_sgemm, loaded_blas,  # noqa: E402
+                            openblas_handle, random_samples)
 
 
 def separable():
@@ -43,39 +44,6 @@ def vgg_small():
 
 
 NETS = {"separable": separable, "vgg_small": vgg_small}
-
-
-def bench_training(make, images, labels, batch, min_time, reps):
-    torch.manual_seed(1)
-    model = make()
-    model.train()
-    loss_fn = nn.CrossEntropyLoss()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    state = {"first": 0}
-
-    def step():
-        f = state["first"]
-        opt.zero_grad(set_to_none=True)
-        loss_fn(model(images[f:f + batch]), labels[f:f + batch]).backward()
-        opt.step()
-        state["first"] = (f + batch) % POOL
-
-    return time_calls(step, min_time, reps)
-
-
-def bench_inference(make, images, batch, min_time, reps):
-    torch.manual_seed(1)
-    model = make()
-    model.eval()
-    state = {"first": 0, "sum": 0}
-
-    def infer():
-        f = state["first"]
-        with torch.inference_mode():
-            state["sum"] += int(model(images[f:f + batch]).argmax(1).sum())
-        state["first"] = (f + batch) % POOL
-
-    return time_calls(infer, min_time, reps)
 
 
 def main():
@@ -104,9 +72,7 @@ def main():
         print("error: the BLAS torch loaded computes a wrong SGEMM; not benchmarking it")
         return 1
 
-    gen = torch.Generator().manual_seed(42)
-    images = torch.rand(POOL, 1, 28, 28, generator=gen)
-    labels = torch.randint(0, 10, (POOL,), generator=gen)
+    images, labels = random_samples()
 
     def report(net, kind, batch, threads, timing):
         per_call, cpu_per_wall = timing
@@ -126,11 +92,11 @@ def main():
             set_threads(t)
             for batch in (32, 128):
                 report(net, "train", batch, t,
-                       bench_training(make, images, labels, batch, args.min_time, args.reps))
+                       bench_training(images, labels, batch, args.min_time, args.reps, make))
         set_threads(1)
         for batch in (1, 128):
             report(net, "infer", batch, 1,
-                   bench_inference(make, images, batch, args.min_time, args.reps))
+                   bench_inference(images, batch, args.min_time, args.reps, make))
     return 0
 
 

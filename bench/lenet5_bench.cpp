@@ -32,16 +32,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <immintrin.h>
 #include <latch>
 #include <memory>
-#include <random>
 #include <span>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "timing.hpp"
 
 namespace tn = typenet;
 namespace hana = boost::hana;
@@ -66,56 +66,21 @@ struct options {
     bool quick = false;
 };
 
-using clock_type = std::chrono::steady_clock;
-
-double seconds_since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
+using tn::bench::clock_type;
+using tn::bench::median;
+using tn::bench::seconds_since;
 
 /// Keeps a value alive so the optimiser cannot drop the computation that produced it.
 volatile double sink = 0;
-
-/// This process's CPU time (all threads) in seconds.
-double process_cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
 
 /// CPU seconds per wall second of the last time_calls(): about 2 when two threads really ran
 /// in parallel, about 1 when the shared machine gave the benchmark only one core.
 double last_cpu_per_wall = 0;
 
-/// Seconds per call of fn(): warm-up (about a fifth of min_time, at least one call), then
-/// `reps` repetitions that each call fn() until min_time has passed. Returns every repetition's
-/// seconds per call.
+/// Every repetition's seconds per call of fn() (bench/timing.hpp).
 template<class Fn>
 std::vector<double> time_calls(const options& opt, Fn&& fn) {
-    const auto w0 = clock_type::now();
-    do
-        fn();
-    while (seconds_since(w0) < opt.min_time / 5);
-    std::vector<double> per_call;
-    const auto wall0 = clock_type::now();
-    const double cpu0 = process_cpu_seconds();
-    for (int r = 0; r < opt.reps; ++r) {
-        std::size_t calls = 0;
-        const auto t0 = clock_type::now();
-        double elapsed = 0;
-        do {
-            fn();
-            ++calls;
-        } while ((elapsed = seconds_since(t0)) < opt.min_time);
-        per_call.push_back(elapsed / double(calls));
-    }
-    last_cpu_per_wall = (process_cpu_seconds() - cpu0) / seconds_since(wall0);
-    return per_call;
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    return tn::bench::time_calls(opt, fn, last_cpu_per_wall);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -225,33 +190,8 @@ const double training_flops_per_image = 3.0 * forward_flops_per_image;
 // ---------------------------------------------------------------------------------------------
 // Data: a pool of random images (uniform [0, 1), like scaled Fashion-MNIST pixels) and labels.
 
-struct sample_pool {
-    static constexpr std::size_t count = 1024;
-    std::vector<tn::tensor<T, input_shape>> images;
-    std::vector<std::size_t> labels;
-    explicit sample_pool(std::uint64_t seed)
-        : images(count)
-        , labels(count) {
-        std::mt19937_64 rng(seed);
-        std::uniform_real_distribution<T> pixel(0, 1);
-        std::uniform_int_distribution<std::size_t> label(0, classes - 1);
-        for (std::size_t i = 0; i < count; ++i) {
-            for (std::size_t k = 0; k < input_shape::size; ++k)
-                images[i].data()[k] = pixel(rng);
-            labels[i] = label(rng);
-        }
-    }
-};
-
-/// data_parallel's sample accessor: sample k of the batch starting at `first` in the pool.
-struct sample_at {
-    const sample_pool* pool;
-    std::size_t first;
-    std::pair<tn::tensor_view<const T, input_shape>, std::size_t> operator()(std::size_t k) const {
-        const std::size_t i = (first + k) % sample_pool::count;
-        return {pool->images[i].view(), pool->labels[i]};
-    }
-};
+using sample_pool = tn::bench::sample_pool<T, input_shape, classes>;
+using sample_at = tn::bench::sample_at<T, input_shape, classes>;
 
 struct measurement {
     std::string kind; // train | infer

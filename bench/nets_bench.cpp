@@ -23,18 +23,16 @@
 #include "typenet/optim/init.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstddef>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <memory>
-#include <random>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "timing.hpp"
 
 namespace tn = typenet;
 
@@ -50,74 +48,10 @@ struct options {
     std::string nets = "separable,vgg_small";
 };
 
-using clock_type = std::chrono::steady_clock;
-
-double seconds_since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-
-double process_cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
-
-/// Seconds per call of fn() for each of opt.reps repetitions, after a warm-up; `cpu_per_wall`
-/// gets the process's CPU seconds per wall second over the repetitions.
-template<class Fn>
-std::vector<double> time_calls(const options& opt, Fn&& fn, double& cpu_per_wall) {
-    const auto w0 = clock_type::now();
-    do
-        fn();
-    while (seconds_since(w0) < opt.min_time / 5);
-    std::vector<double> per_call;
-    const auto wall0 = clock_type::now();
-    const double cpu0 = process_cpu_seconds();
-    for (int r = 0; r < opt.reps; ++r) {
-        std::size_t calls = 0;
-        const auto t0 = clock_type::now();
-        double elapsed = 0;
-        do {
-            fn();
-            ++calls;
-        } while ((elapsed = seconds_since(t0)) < opt.min_time);
-        per_call.push_back(elapsed / double(calls));
-    }
-    cpu_per_wall = (process_cpu_seconds() - cpu0) / seconds_since(wall0);
-    return per_call;
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/// 1024 random images in [0, 1) and labels, cycled through in batch order.
-struct sample_pool {
-    static constexpr std::size_t count = 1024;
-    std::vector<tn::tensor<T, input_shape>> images = std::vector<tn::tensor<T, input_shape>>(count);
-    std::vector<std::size_t> labels = std::vector<std::size_t>(count);
-    sample_pool() {
-        std::mt19937_64 rng(42);
-        std::uniform_real_distribution<T> pixel(0, 1);
-        std::uniform_int_distribution<std::size_t> label(0, 9);
-        for (std::size_t i = 0; i < count; ++i) {
-            for (auto& v : images[i])
-                v = pixel(rng);
-            labels[i] = label(rng);
-        }
-    }
-};
-
-struct sample_at {
-    const sample_pool* pool;
-    std::size_t first;
-    std::pair<tn::tensor_view<const T, input_shape>, std::size_t> operator()(std::size_t k) const {
-        const std::size_t i = (first + k) % sample_pool::count;
-        return {pool->images[i].view(), pool->labels[i]};
-    }
-};
+using tn::bench::median;
+using tn::bench::time_calls;
+using pool_type = tn::bench::sample_pool<T, input_shape>;
+using sample_at = tn::bench::sample_at<T, input_shape>;
 
 void report(const char* net, const char* kind, std::size_t batch, std::size_t threads,
             const std::vector<double>& per_call, double cpu_per_wall) {
@@ -150,7 +84,7 @@ double forward_flops() {
 }
 
 template<class Net>
-void bench_net(const char* name, const options& opt, const sample_pool& pool) {
+void bench_net(const char* name, const options& opt, const pool_type& pool) {
     using model_t = tn::model<Net, input_shape, T>;
     constexpr std::size_t P = model_t::parameter_count;
     std::printf("flops net=%s forward=%.0f parameters=%zu\n", name, forward_flops<Net>(), P);
@@ -169,7 +103,7 @@ void bench_net(const char* name, const options& opt, const sample_pool& pool) {
                 [&] {
                     workers.accumulate(params, batch, sample_at{&pool, first}, grad);
                     optimizer.step(m->parameters(), grad, T(1) / T(batch));
-                    first = (first + batch) % sample_pool::count;
+                    first = (first + batch) % pool_type::count;
                 },
                 cpu);
             report(name, "train", batch, threads, per_call, cpu);
@@ -189,7 +123,7 @@ void bench_net(const char* name, const options& opt, const sample_pool& pool) {
                         checksum += std::size_t(std::max_element(logits.begin(), logits.end()) -
                                                 logits.begin());
                     });
-                first = (first + batch) % sample_pool::count;
+                first = (first + batch) % pool_type::count;
             },
             cpu);
         report(name, "infer", batch, 1, per_call, cpu);
@@ -221,7 +155,7 @@ int main(int argc, char** argv) {
     }
     if (opt.quick)
         opt.min_time = 0.002, opt.reps = 1;
-    const sample_pool pool;
+    const pool_type pool(42);
     if (opt.nets.find("separable") != std::string::npos)
         bench_net<tn::dsl::separable>("separable", opt, pool);
     if (opt.nets.find("vgg_small") != std::string::npos)

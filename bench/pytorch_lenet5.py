@@ -103,9 +103,43 @@ def time_calls(fn, min_time, reps):
 POOL = 1024  # random images, cycled through in batch order as the C++ benchmark does
 
 
-def bench_training(images, labels, batch, min_time, reps):
+def timing_parser(doc):
+    """An argument parser with the options every benchmark script takes (--quick, --min-time,
+    --reps); the script adds its own, then calls parse_timing_args."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few iterations (smoke run)")
+    parser.add_argument("--min-time", type=float, default=0.3, help="seconds per repetition")
+    parser.add_argument("--reps", type=int, default=5, help="repetitions; the median is reported")
+    return parser
+
+
+def parse_timing_args(parser):
+    """The parsed arguments; --quick sets a few iterations per measurement."""
+    args = parser.parse_args()
+    if args.quick:
+        args.min_time, args.reps = 0.002, 1
+    return args
+
+
+def set_threads(t, openblas):
+    """t threads in ATen's OpenMP pool and, when torch loaded OpenBLAS, in OpenBLAS's."""
+    torch.set_num_threads(t)
+    if openblas:
+        openblas.openblas_set_num_threads(t)
+
+
+def random_samples():
+    """POOL random images in [0, 1) and labels in [0, 10), the same every run."""
+    gen = torch.Generator().manual_seed(42)
+    images = torch.rand(POOL, 1, 28, 28, generator=gen)
+    labels = torch.randint(0, 10, (POOL,), generator=gen)
+    return images, labels
+
+
+def bench_training(images, labels, batch, min_time, reps, make=lenet5):
+    """One training step of make()'s network per call (bench/pytorch_nets.py passes its nets)."""
     torch.manual_seed(1)
-    model = lenet5()
+    model = make()
     model.train()
     loss_fn = nn.CrossEntropyLoss()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -127,9 +161,10 @@ def bench_training(images, labels, batch, min_time, reps):
     return timing
 
 
-def bench_inference(images, batch, min_time, reps):
+def bench_inference(images, batch, min_time, reps, make=lenet5):
+    """One batch of make()'s network's predictions per call."""
     torch.manual_seed(1)
-    model = lenet5()
+    model = make()
     model.eval()
     state = {"first": 0, "sum": 0}
 
@@ -143,15 +178,10 @@ def bench_inference(images, batch, min_time, reps):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a few iterations (smoke run)")
-    parser.add_argument("--min-time", type=float, default=0.3, help="seconds per repetition")
-    parser.add_argument("--reps", type=int, default=5, help="repetitions; the median is reported")
+    parser = timing_parser(__doc__)
     parser.add_argument("--threads", default="1,2", help="training thread counts, comma-separated")
     parser.add_argument("--no-infer", action="store_true", help="training configurations only")
-    args = parser.parse_args()
-    if args.quick:
-        args.min_time, args.reps = 0.002, 1
+    args = parse_timing_args(parser)
     thread_counts = [int(t) for t in args.threads.split(",")]
 
     sgemm_error = check_sgemm()
@@ -172,9 +202,7 @@ def main():
         print("error: the BLAS torch loaded computes a wrong SGEMM; not benchmarking it")
         return 1
 
-    gen = torch.Generator().manual_seed(42)
-    images = torch.rand(POOL, 1, 28, 28, generator=gen)
-    labels = torch.randint(0, 10, (POOL,), generator=gen)
+    images, labels = random_samples()
 
     def report(kind, batch, threads, timing):
         per_call, cpu_per_wall = timing
@@ -184,18 +212,13 @@ def main():
               f"images_per_s={ips:.3f} best_images_per_s={best:.3f} "
               f"cpu_per_wall={cpu_per_wall:.3f}", flush=True)
 
-    def set_threads(t):
-        torch.set_num_threads(t)
-        if openblas:
-            openblas.openblas_set_num_threads(t)
-
     for t in thread_counts:
-        set_threads(t)
+        set_threads(t, openblas)
         for batch in (1, 32, 128):
             report("train", batch, t, bench_training(images, labels, batch, args.min_time, args.reps))
     if args.no_infer:
         return 0
-    set_threads(1)
+    set_threads(1, openblas)
     for batch in (1, 128):
         report("infer", batch, 1, bench_inference(images, batch, args.min_time, args.reps))
     return 0

@@ -14,7 +14,6 @@ Output: `info ...` lines and `result framework=pytorch net=N kind=train|infer ba
 images_per_s=X best_images_per_s=Y cpu_per_wall=Z` (key=value, parsed by bench/report_nets.py).
 """
 
-import argparse
 import os
 import re
 import statistics
@@ -24,7 +23,9 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_lenet5 import POOL, check_sgemm, loaded_blas, openblas_handle, time_calls  # noqa: E402
+from pytorch_lenet5 import (bench_inference, bench_training, check_sgemm, loaded_blas,  # noqa: E402
+                            openblas_handle, parse_timing_args, random_samples, set_threads,
+                            timing_parser)
 
 
 def separable():
@@ -45,49 +46,11 @@ def vgg_small():
 NETS = {"separable": separable, "vgg_small": vgg_small}
 
 
-def bench_training(make, images, labels, batch, min_time, reps):
-    torch.manual_seed(1)
-    model = make()
-    model.train()
-    loss_fn = nn.CrossEntropyLoss()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    state = {"first": 0}
-
-    def step():
-        f = state["first"]
-        opt.zero_grad(set_to_none=True)
-        loss_fn(model(images[f:f + batch]), labels[f:f + batch]).backward()
-        opt.step()
-        state["first"] = (f + batch) % POOL
-
-    return time_calls(step, min_time, reps)
-
-
-def bench_inference(make, images, batch, min_time, reps):
-    torch.manual_seed(1)
-    model = make()
-    model.eval()
-    state = {"first": 0, "sum": 0}
-
-    def infer():
-        f = state["first"]
-        with torch.inference_mode():
-            state["sum"] += int(model(images[f:f + batch]).argmax(1).sum())
-        state["first"] = (f + batch) % POOL
-
-    return time_calls(infer, min_time, reps)
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a few iterations (smoke run)")
-    parser.add_argument("--min-time", type=float, default=0.3, help="seconds per repetition")
-    parser.add_argument("--reps", type=int, default=5, help="repetitions; the median is reported")
+    parser = timing_parser(__doc__)
     parser.add_argument("--nets", default="separable,vgg_small", help="networks, comma-separated")
     parser.add_argument("--threads", default="1,2", help="training thread counts, comma-separated")
-    args = parser.parse_args()
-    if args.quick:
-        args.min_time, args.reps = 0.002, 1
+    args = parse_timing_args(parser)
 
     sgemm_error = check_sgemm()
     path, openblas = openblas_handle()
@@ -104,9 +67,7 @@ def main():
         print("error: the BLAS torch loaded computes a wrong SGEMM; not benchmarking it")
         return 1
 
-    gen = torch.Generator().manual_seed(42)
-    images = torch.rand(POOL, 1, 28, 28, generator=gen)
-    labels = torch.randint(0, 10, (POOL,), generator=gen)
+    images, labels = random_samples()
 
     def report(net, kind, batch, threads, timing):
         per_call, cpu_per_wall = timing
@@ -115,22 +76,17 @@ def main():
               f"best_images_per_s={batch / min(per_call):.3f} cpu_per_wall={cpu_per_wall:.3f}",
               flush=True)
 
-    def set_threads(t):
-        torch.set_num_threads(t)
-        if openblas:
-            openblas.openblas_set_num_threads(t)
-
     for net in args.nets.split(","):
         make = NETS[net]
         for t in (int(t) for t in args.threads.split(",")):
-            set_threads(t)
+            set_threads(t, openblas)
             for batch in (32, 128):
                 report(net, "train", batch, t,
-                       bench_training(make, images, labels, batch, args.min_time, args.reps))
-        set_threads(1)
+                       bench_training(images, labels, batch, args.min_time, args.reps, make))
+        set_threads(1, openblas)
         for batch in (1, 128):
             report(net, "infer", batch, 1,
-                   bench_inference(make, images, batch, args.min_time, args.reps))
+                   bench_inference(images, batch, args.min_time, args.reps, make))
     return 0
 
 

@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 
 from gen_reference import Header, rnd
-from gen_pytorch_parity import emit_common, run
+from gen_pytorch_parity import emit_network, init_uniform
 
 torch.set_default_dtype(torch.float64)
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -56,21 +56,9 @@ def elementwise(h):
     h.add("pool_dx", xx.grad)
 
 
-def init(net, seed):
-    with torch.no_grad():
-        for k, p in enumerate(net.parameters()):
-            if p.dim() > 1:
-                bound = p[0].numel() ** -0.5
-            p.copy_(rnd(seed + k, *p.shape, lo=-bound, hi=bound))
-
-
 def network(h, prefix, net, x, label, seed):
-    init(net, seed)
-    logits, loss, dx = run(net, x, label)
-    emit_common(h, prefix, net, x, label, logits, loss, dx)
-    h.add(prefix + "_params", torch.cat([p.detach().flatten() for p in net.parameters()]),
-          "torch.cat([p.flatten() for p in net.parameters()])")
-    h.add(prefix + "_grads", torch.cat([p.grad.flatten() for p in net.parameters()]))
+    init_uniform(net, seed)
+    emit_network(h, prefix, net, x, label)
 
 
 if __name__ == "__main__":

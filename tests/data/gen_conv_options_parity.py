@@ -18,7 +18,7 @@ import os
 import torch
 import torch.nn as nn
 
-from gen_pytorch_parity import emit_common, run
+from gen_pytorch_parity import emit_network, init_uniform
 from gen_reference import Header, rnd
 
 torch.set_default_dtype(torch.float64)
@@ -67,19 +67,10 @@ NETWORKS = [
 
 def network(h, index, prefix, cxx, shape, label, modules):
     net = nn.Sequential(*modules())
-    with torch.no_grad():
-        for seed, p in enumerate(net.parameters()):
-            if p.dim() > 1:
-                bound = p[0].numel() ** -0.5
-            p.copy_(rnd(1000 + 50 * index + seed, *p.shape, lo=-bound, hi=bound))
-    x = rnd(1000 + 50 * index + 49, *shape)
-    logits, loss, dx = run(net, x, label)
+    init_uniform(net, 1000 + 50 * index)
     text = f"{prefix}: seq<{cxx}, softmax_ce> on shape<{shape[0]},{shape[1]},{shape[2]}>\n= {net}"
     h.items.append("// " + text.replace("\n", "\n// "))
-    emit_common(h, prefix, net, x, label, logits, loss, dx)
-    h.add(prefix + "_params", torch.cat([p.detach().flatten() for p in net.parameters()]),
-          "torch.cat([p.flatten() for p in net.parameters()])")
-    h.add(prefix + "_grads", torch.cat([p.grad.flatten() for p in net.parameters()]))
+    emit_network(h, prefix, net, rnd(1000 + 50 * index + 49, *shape), label)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,26 @@ def emit_common(h, prefix, net, x, label, logits, loss, dx):
     h.add(prefix + "_dx", dx, "x.grad")
 
 
+def init_uniform(net, seed):
+    """PyTorch's default scale: parameter tensor k uniform in +-1/sqrt(fan_in) from
+    rnd(seed + k), a bias like its weight."""
+    with torch.no_grad():
+        for k, p in enumerate(net.parameters()):
+            if p.dim() > 1:
+                bound = p[0].numel() ** -0.5
+            p.copy_(rnd(seed + k, *p.shape, lo=-bound, hi=bound))
+
+
+def emit_network(h, prefix, net, x, label):
+    """Runs net on (x, label) and writes what every parity test reads: emit_common's arrays, the
+    flat parameter vector and the flat parameter gradient."""
+    logits, loss, dx = run(net, x, label)
+    emit_common(h, prefix, net, x, label, logits, loss, dx)
+    h.add(prefix + "_params", torch.cat([p.detach().flatten() for p in net.parameters()]),
+          "torch.cat([p.flatten() for p in net.parameters()])")
+    h.add(prefix + "_grads", torch.cat([p.grad.flatten() for p in net.parameters()]))
+
+
 def seed_net(h):
     # typenet::dsl::seed_net = seq<conv<2,2>, relu, maxpool<2>, softmax_ce> on 1x5x5.
     torch.manual_seed(0)
@@ -74,13 +94,7 @@ def seed_net(h):
         flat = rnd(600, 5)
         net[0].weight.copy_(flat[:4].reshape(1, 1, 2, 2))
         net[0].bias.copy_(flat[4:])
-    x = rnd(601, 1, 5, 5)
-    label = 2
-    logits, loss, dx = run(net, x, label)
-    emit_common(h, "seed", net, x, label, logits, loss, dx)
-    h.add("seed_params", torch.cat([p.detach().flatten() for p in net.parameters()]),
-          "torch.cat([p.flatten() for p in net.parameters()])")
-    h.add("seed_grads", torch.cat([p.grad.flatten() for p in net.parameters()]))
+    emit_network(h, "seed", net, rnd(601, 1, 5, 5), 2)
 
 
 def avg_net(h):
@@ -88,19 +102,8 @@ def avg_net(h):
     # on 2x8x8: conv 4x6x6 -> pool 4x3x3 -> 36 -> 6 -> 5 classes.
     net = nn.Sequential(nn.Conv2d(2, 4, 3), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(),
                         nn.Linear(36, 6), nn.ReLU(), nn.Linear(6, 5))
-    with torch.no_grad():
-        # PyTorch's default scale: uniform in +-1/sqrt(fan_in), a bias like its weight.
-        for seed, p in enumerate(net.parameters()):
-            if p.dim() > 1:
-                bound = p[0].numel() ** -0.5
-            p.copy_(rnd(700 + seed, *p.shape, lo=-bound, hi=bound))
-    x = rnd(710, 2, 8, 8)
-    label = 3
-    logits, loss, dx = run(net, x, label)
-    emit_common(h, "avg", net, x, label, logits, loss, dx)
-    h.add("avg_params", torch.cat([p.detach().flatten() for p in net.parameters()]),
-          "torch.cat([p.flatten() for p in net.parameters()])")
-    h.add("avg_grads", torch.cat([p.grad.flatten() for p in net.parameters()]))
+    init_uniform(net, 700)
+    emit_network(h, "avg", net, rnd(710, 2, 8, 8), 3)
 
 
 def lenet5(h):

@@ -12,10 +12,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <vector>
 
 #include "../support/check.hpp"
@@ -27,66 +25,13 @@ using tn::shape;
 
 namespace {
 
-/// A point (parameters, input) of a network, exact in float, away from every kink.
-template<class Net, class In>
-struct point {
-    std::vector<double> params;
-    std::unique_ptr<tn::tensor<double, In>> x = std::make_unique<tn::tensor<double, In>>();
-};
-
-/// Does every parameter tensor, and the input, get a gradient that is not (nearly) zero?
-template<class Net, class In>
-bool gradients_informative(const point<Net, In>& pt, std::size_t label) {
-    using model_t = tn::model<Net, In, double>;
-    auto m = std::make_unique<model_t>();
-    if constexpr (model_t::parameter_count > 0)
-        std::copy(pt.params.begin(), pt.params.end(), m->parameters().begin());
-    m->forward_backward(*pt.x, label);
-    for (const auto& e : model_t::parameter_entries())
-        if (tn::test::max_abs(m->gradients().subspan(e.offset, e.desc.size())) < 1e-4)
-            return false;
-    return tn::test::max_abs(m->input_gradient()) >= 1e-4;
-}
-
-double to_float(double v) {
-    return double(float(v));
-}
-
-template<class Net, class In>
-point<Net, In> kink_free_point(std::uint64_t seed, std::size_t label, double min_margin) {
-    using model_t = tn::model<Net, In, double>;
-    point<Net, In> pt;
-    pt.params.resize(model_t::parameter_count);
-    for (std::uint64_t attempt = 0; attempt < 200; ++attempt, ++seed) {
-        std::mt19937_64 gen(seed);
-        for (const auto& e : model_t::parameter_entries()) {
-            const double bound = 1 / std::sqrt(double(e.desc.fan_in));
-            std::uniform_real_distribution<double> dist(-bound, bound);
-            for (std::size_t i = 0; i < e.desc.size(); ++i)
-                pt.params[e.offset + i] = to_float(dist(gen));
-        }
-        tn::test::fill_uniform(*pt.x, seed ^ 0x9e3779b97f4a7c15ull);
-        for (double& v : *pt.x)
-            v = to_float(v);
-        const double margin = tn::test::kink_margin<Net, In>(pt.params, *pt.x);
-        if (margin >= min_margin && gradients_informative(pt, label)) {
-            BOOST_TEST_MESSAGE("seed " << seed << ", kink margin " << margin);
-            return pt;
-        }
-    }
-    BOOST_FAIL("no point with kink margin " << min_margin << " in 200 seeds");
-    return pt;
-}
-
-/// See tests/model/gradcheck_test.cpp: the central difference's own error at h = 1e-5.
-constexpr tn::test::gradcheck_bound central_difference_bound{1e-7, 1e-9};
 /// Float gradients: sums of at most a few hundred float products of size 1 or less, about
 /// float's epsilon relative, with a floor for elements where larger terms cancelled.
 constexpr double float_rtol = 2e-5, float_atol = 1e-7;
 
 /// (L(v + h) - L(v - h)) / 2h for every parameter, then every input element, in double.
 template<class Net, class In>
-std::vector<double> central_differences(const point<Net, In>& pt, std::size_t label) {
+std::vector<double> central_differences(const tn::test::point<Net, In>& pt, std::size_t label) {
     constexpr double h = 1e-5;
     tn::test::loss_probe<Net, In> loss;
     std::vector<double> p(pt.params), out;
@@ -112,11 +57,9 @@ std::vector<double> central_differences(const point<Net, In>& pt, std::size_t la
 
 template<class Net, class In>
 void check_network(std::uint64_t seed, std::size_t label, double min_margin = 1e-3) {
-    const auto pt = kink_free_point<Net, In>(seed, label, min_margin);
-    // double, element by element with branch checks.
-    const double worst =
-        tn::test::check_gradients<Net, In>(pt.params, *pt.x, label, central_difference_bound);
-    BOOST_TEST_MESSAGE("double: largest |difference| / bound " << worst);
+    // double, element by element with branch checks, at a point exact in float.
+    const auto pt =
+        tn::test::check_network<Net, In>(seed, label, min_margin, {}, {.exact_in_float = true});
 
     // float, at the same point (exact in float).
     using model_t = tn::model<Net, In, float>;

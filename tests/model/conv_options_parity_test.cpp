@@ -12,79 +12,43 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
-#include <memory>
 #include <span>
 #include <string>
 #include <tuple>
-#include <vector>
 
 #include "../data/conv_options_parity_reference.hpp"
-#include "../support/check.hpp"
+#include "../support/parity.hpp"
 #include "typenet.hpp"
 
 namespace tn = typenet;
 namespace ref = typenet::test::ref::conv_options;
 using tn::shape;
-using tn::test::check_close;
 using value_types = std::tuple<float, double>;
 
 namespace {
 
-/// |a - e| <= rtol |e| + atol against PyTorch's float64 numbers (see pytorch_parity_test.cpp).
-template<class T>
-constexpr double rtol_v = sizeof(T) >= sizeof(double) ? 1e-9 : 1e-4;
-template<class T>
-constexpr double atol_v = sizeof(T) >= sizeof(double) ? 1e-12 : 1e-6;
-
 /// The largest |a - e| / |e| over the elements with |e| >= 1e-6 (smaller ones are held to the
 /// absolute floor only).
-template<class A, std::size_t N>
-double max_relative(const A& actual, const double (&expected)[N]) {
+template<class A>
+double max_relative(const A& actual, std::span<const double> expected) {
     double worst = 0;
     auto a = std::begin(actual);
-    for (std::size_t i = 0; i < N; ++i, ++a)
+    for (std::size_t i = 0; i < expected.size(); ++i, ++a)
         if (std::abs(expected[i]) >= 1e-6)
             worst = std::max(worst, std::abs(double(*a) - expected[i]) / std::abs(expected[i]));
     return worst;
 }
 
-template<class Net, class In, class T, std::size_t NP, std::size_t NN, std::size_t NX,
-         std::size_t NL>
+/// parameter_entries() is named_parameters() (same names: typenet's leaf index is torch's child
+/// index, flatten is a layer in both), then the run against PyTorch's (tests/support/parity.hpp).
+template<class Net, class In, class T, std::size_t NN>
 void check_case(const char* const (&names)[NN], const unsigned (&sizes)[NN],
-                const double (&params)[NP], const double (&x)[NX], unsigned label,
-                const double (&logits)[NL], double loss, const double (&grads)[NP],
-                const double (&dx)[NX], const std::string& what) {
-    using model_t = tn::model<Net, In, T>;
-    static_assert(model_t::parameter_count == NP && In::size == NX && model_t::classes == NL);
-
-    // parameter_entries() is named_parameters(): same names (typenet's leaf index is torch's
-    // child index: flatten is a layer in both), sizes, back to back.
-    const auto entries = model_t::parameter_entries();
-    BOOST_TEST_REQUIRE(entries.size() == NN);
-    std::size_t offset = 0;
-    for (std::size_t i = 0; i < NN; ++i) {
-        BOOST_TEST(entries[i].name == names[i]);
-        BOOST_TEST(entries[i].offset == offset);
-        BOOST_TEST(entries[i].desc.size() == sizes[i]);
-        offset += entries[i].desc.size();
-    }
-
-    auto m = std::make_unique<model_t>();
-    std::copy(std::begin(params), std::end(params), m->parameters().begin());
-    auto input = std::make_unique<typename model_t::input_type>();
-    tn::test::load(*input, x);
-    const auto& out = m->forward(*input);
-    const std::vector<double> got(out.begin(), out.end());
-    const double l = double(m->forward_backward(*input, label));
-
-    constexpr double rtol = rtol_v<T>, atol = atol_v<T>;
-    check_close(got, logits, rtol, atol, what + " logits");
-    BOOST_TEST(std::abs(l - loss) <= rtol * loss, what << " loss " << l << " vs " << loss);
-    check_close(m->gradients(), grads, rtol, atol, what + " parameter gradients");
-    check_close(m->input_gradient(), dx, rtol, atol, what + " dL/dx");
-    const double rel =
-        std::max({max_relative(got, logits), std::abs(l - loss) / loss,
-                  max_relative(m->gradients(), grads), max_relative(m->input_gradient(), dx)});
+                const tn::test::parity_reference& r, const std::string& what) {
+    tn::test::check_layout<Net, In>(names, sizes);
+    const auto run = tn::test::check_parity<Net, In, T>(r, what);
+    const double rel = std::max(
+        {max_relative(run.logits, r.logits), std::abs(run.loss - r.loss) / r.loss,
+         max_relative(run.m->gradients(), r.grads), max_relative(run.m->input_gradient(), r.dx)});
     BOOST_TEST_MESSAGE(what << " (" << sizeof(T) * 8 << "-bit): largest relative error " << rel);
 }
 
@@ -93,10 +57,13 @@ void check_case(const char* const (&names)[NN], const unsigned (&sizes)[NN],
 // One test case per network of the script, in float and double.
 #define TYPENET_PARITY_CASE(prefix, in, ...)                                                       \
     BOOST_AUTO_TEST_CASE_TEMPLATE(prefix, T, value_types) {                                        \
-        check_case<tn::seq<__VA_ARGS__, tn::softmax_ce>, in, T>(                                   \
-            ref::prefix##_param_names, ref::prefix##_param_sizes, ref::prefix##_params,            \
-            ref::prefix##_x, ref::prefix##_label, ref::prefix##_logits, ref::prefix##_loss,        \
-            ref::prefix##_grads, ref::prefix##_dx, #prefix);                                       \
+        using net = tn::seq<__VA_ARGS__, tn::softmax_ce>;                                          \
+        using model_t = tn::model<net, in, T>;                                                     \
+        static_assert(model_t::parameter_count == std::size(ref::prefix##_params) &&               \
+                      in::size == std::size(ref::prefix##_x) &&                                    \
+                      model_t::classes == std::size(ref::prefix##_logits));                        \
+        check_case<net, in, T>(ref::prefix##_param_names, ref::prefix##_param_sizes,               \
+                               TYPENET_PARITY_REFERENCE(ref, prefix), #prefix);                    \
     }
 
 using in_3x6x6 = shape<3, 6, 6>;

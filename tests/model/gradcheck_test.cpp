@@ -11,9 +11,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <memory>
 #include <random>
 #include <ratio>
 #include <vector>
@@ -24,78 +22,9 @@
 
 namespace tn = typenet;
 using tn::shape;
-using tn::test::check_gradients;
+using tn::test::check_network;
 using tn::test::gradcheck_options;
 using tn::test::selection;
-
-/// A point (parameters, input) of a network, away from every kink.
-template<class Net, class In>
-struct point {
-    std::vector<double> params;
-    std::unique_ptr<tn::tensor<double, In>> x = std::make_unique<tn::tensor<double, In>>();
-};
-
-/// Does every parameter tensor, and the input, get a gradient that is not (nearly) zero? The
-/// seed_net bias, for instance, has gradient sum(p - onehot) = 0 exactly whenever every pooled
-/// value is positive; a check there would prove nothing.
-template<class Net, class In>
-bool gradients_informative(const point<Net, In>& pt, std::size_t label) {
-    using model_t = tn::model<Net, In, double>;
-    auto m = std::make_unique<model_t>();
-    if constexpr (model_t::parameter_count > 0) // see check_gradients
-        std::copy(pt.params.begin(), pt.params.end(), m->parameters().begin());
-    m->forward_backward(*pt.x, label);
-    for (const auto& e : model_t::parameter_entries()) {
-        const auto g = m->gradients().subspan(e.offset, e.desc.size());
-        if (tn::test::max_abs(g) < 1e-4)
-            return false;
-    }
-    return tn::test::max_abs(m->input_gradient()) >= 1e-4;
-}
-
-/// Parameters uniform in ±1/sqrt(fan_in) (PyTorch's default scale), input uniform in [lo, hi);
-/// the first seed from `seed` on whose point has kink margin >= min_margin and informative
-/// gradients.
-template<class Net, class In>
-point<Net, In> kink_free_point(std::uint64_t seed, std::size_t label, double min_margin,
-                               double lo = -1, double hi = 1) {
-    using model_t = tn::model<Net, In, double>;
-    point<Net, In> pt;
-    pt.params.resize(model_t::parameter_count);
-    for (std::uint64_t attempt = 0; attempt < 200; ++attempt, ++seed) {
-        std::mt19937_64 gen(seed);
-        for (const auto& e : model_t::parameter_entries()) {
-            const double bound = 1 / std::sqrt(double(e.desc.fan_in));
-            std::uniform_real_distribution<double> dist(-bound, bound);
-            for (std::size_t i = 0; i < e.desc.size(); ++i)
-                pt.params[e.offset + i] = dist(gen);
-        }
-        tn::test::fill_uniform(*pt.x, seed ^ 0x9e3779b97f4a7c15ull, lo, hi);
-        const double margin = tn::test::kink_margin<Net, In>(pt.params, *pt.x);
-        if (margin >= min_margin && gradients_informative(pt, label)) {
-            BOOST_TEST_MESSAGE("seed " << seed << ", kink margin " << margin);
-            return pt;
-        }
-    }
-    BOOST_FAIL("no point with kink margin " << min_margin << " in 200 seeds");
-    return pt;
-}
-
-/// The central difference's own error bounds the check: with h = 1e-5 the loss (of size about 1,
-/// rounded to about 1e-16 at each end) divided by 2h is off by about 1e-11, and the truncation
-/// error (h^2 / 6 times the third derivative) is of the same size at these points, for elements of
-/// any size. The floor leaves two orders of magnitude above that; rtol covers a truncation error
-/// that grows with the element.
-constexpr tn::test::gradcheck_bound central_difference_bound{1e-7, 1e-9};
-
-template<class Net, class In>
-void check_network(std::uint64_t seed, std::size_t label, double min_margin = 1e-3,
-                   const gradcheck_options& opt = {}, double lo = -1, double hi = 1) {
-    const auto pt = kink_free_point<Net, In>(seed, label, min_margin, lo, hi);
-    const double worst =
-        check_gradients<Net, In>(pt.params, *pt.x, label, central_difference_bound, opt);
-    BOOST_TEST_MESSAGE("largest |difference| / bound " << worst);
-}
 
 BOOST_AUTO_TEST_SUITE(each_layer)
 
@@ -195,7 +124,7 @@ BOOST_AUTO_TEST_CASE(lenet5) {
         if (e.name == "6.weight" || e.name == "8.weight" || e.name == "10.weight")
             opt.params.emplace_back(e.name, pick(e.desc.size(), 40));
     opt.input = pick(784, 120);
-    check_network<tn::dsl::lenet5, tn::dsl::lenet5_input>(14, 7, 1e-4, opt, 0.0, 1.0);
+    check_network<tn::dsl::lenet5, tn::dsl::lenet5_input>(14, 7, 1e-4, opt, {.lo = 0, .hi = 1});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

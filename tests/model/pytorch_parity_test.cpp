@@ -13,83 +13,22 @@
 #include <cmath>
 #include <cstdint>
 #include <iterator>
-#include <memory>
 #include <span>
-#include <string>
 #include <tuple>
 #include <vector>
 
 #include "../data/pytorch_parity_reference.hpp"
-#include "../support/check.hpp"
+#include "../support/parity.hpp"
 #include "typenet.hpp"
 
 namespace tn = typenet;
 namespace ref = typenet::test::ref::parity;
 using tn::shape;
 using tn::test::check_close;
+using tn::test::check_layout;
+using tn::test::check_outputs;
+using tn::test::check_parity;
 using value_types = std::tuple<float, double>;
-
-/// Element-wise bound |a - e| <= rtol |e| + atol against PyTorch's float64 numbers. In double
-/// the two differ by summation order only; in float the parameters and input are rounded to
-/// float first. The floor is for elements that are small because larger terms cancelled (a
-/// gradient summed over many pixels): their error stays at T's precision of those terms, which
-/// are of size 1 or smaller here.
-struct parity_bound {
-    double rtol, atol;
-};
-template<class T>
-constexpr parity_bound parity_tolerance() {
-    return sizeof(T) >= sizeof(double) ? parity_bound{1e-9, 1e-12} : parity_bound{1e-4, 1e-6};
-}
-
-/// A model with the given parameters after forward(x) and forward_backward(x, label).
-template<class Net, class In, class T>
-struct run {
-    using model_t = tn::model<Net, In, T>;
-    std::unique_ptr<model_t> m = std::make_unique<model_t>();
-    std::vector<double> logits;
-    double loss = 0;
-
-    template<std::size_t NX>
-    run(const std::vector<double>& params, const double (&x)[NX], unsigned label) {
-        BOOST_TEST_REQUIRE(params.size() == model_t::parameter_count);
-        std::copy(params.begin(), params.end(), m->parameters().begin());
-        auto input = std::make_unique<typename model_t::input_type>();
-        tn::test::load(*input, x);
-        const auto& out = m->forward(*input);
-        logits.assign(out.begin(), out.end());
-        loss = double(m->forward_backward(*input, label));
-    }
-    std::span<const T> gradient(std::size_t tensor_index) const {
-        const auto e = model_t::parameter_entries().at(tensor_index);
-        return m->gradients().subspan(e.offset, e.desc.size());
-    }
-};
-
-template<std::size_t N>
-std::vector<double> vec(const double (&a)[N]) {
-    return {std::begin(a), std::end(a)};
-}
-
-/// parameter_entries() against torch's named_parameters(): same sizes, in the same order,
-/// packed back to back; names equal after mapping typenet's leaf index to torch's child index.
-template<class Net, class In, std::size_t N, class IndexMap>
-void check_layout(const char* const (&names)[N], const unsigned (&sizes)[N], IndexMap torch_index) {
-    const auto entries = tn::network<Net, In>::parameter_entries();
-    BOOST_TEST_REQUIRE(entries.size() == N);
-    std::size_t offset = 0;
-    for (std::size_t i = 0; i < N; ++i) {
-        const auto& e = entries[i];
-        BOOST_TEST(e.offset == offset);
-        BOOST_TEST(e.desc.size() == sizes[i], e.name << " has " << e.desc.size() << " elements");
-        const auto dot = e.name.find('.');
-        const std::string mapped =
-            std::to_string(torch_index(std::stoul(e.name.substr(0, dot)))) + e.name.substr(dot);
-        BOOST_TEST(mapped == names[i]);
-        offset += e.desc.size();
-    }
-    BOOST_TEST(offset == (tn::network<Net, In>::parameter_count));
-}
 
 BOOST_AUTO_TEST_SUITE(seed_net)
 
@@ -98,17 +37,11 @@ using in = tn::dsl::seed_input;
 
 BOOST_AUTO_TEST_CASE(layout_is_named_parameters) {
     // nn.Sequential(Conv2d(1,1,2), ReLU(), MaxPool2d(2), Flatten()): the same child indices.
-    check_layout<net, in>(ref::seed_param_names, ref::seed_param_sizes, [](auto i) { return i; });
+    check_layout<net, in>(ref::seed_param_names, ref::seed_param_sizes);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(matches_pytorch, T, value_types) {
-    const run<net, in, T> r(vec(ref::seed_params), ref::seed_x, ref::seed_label);
-    const auto tol = parity_tolerance<T>();
-    check_close(r.logits, ref::seed_logits, tol.rtol, tol.atol, "seed_net logits");
-    BOOST_TEST(std::abs(r.loss - ref::seed_loss) <= tol.rtol * ref::seed_loss);
-    check_close(r.m->gradients(), ref::seed_grads, tol.rtol, tol.atol,
-                "seed_net parameter gradients");
-    check_close(r.m->input_gradient(), ref::seed_dx, tol.rtol, tol.atol, "seed_net dL/dx");
+    check_parity<net, in, T>(TYPENET_PARITY_REFERENCE(ref, seed), "seed_net");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -126,26 +59,21 @@ using nested =
 BOOST_AUTO_TEST_CASE(layout_is_named_parameters) {
     // nn.Sequential(Conv2d(2,4,3), ReLU(), AvgPool2d(2), Flatten(), Linear(36,6), ReLU(),
     // Linear(6,5)): typenet's flatten is a layer too, so the indices agree.
-    check_layout<net, in>(ref::avg_param_names, ref::avg_param_sizes, [](auto i) { return i; });
-    check_layout<nested, in>(ref::avg_param_names, ref::avg_param_sizes, [](auto i) { return i; });
+    check_layout<net, in>(ref::avg_param_names, ref::avg_param_sizes);
+    check_layout<nested, in>(ref::avg_param_names, ref::avg_param_sizes);
 }
 
 template<class Net, class T>
-void check_run() {
-    const run<Net, in, T> r(vec(ref::avg_params), ref::avg_x, ref::avg_label);
-    const auto tol = parity_tolerance<T>();
-    check_close(r.logits, ref::avg_logits, tol.rtol, tol.atol, "logits");
-    BOOST_TEST(std::abs(r.loss - ref::avg_loss) <= tol.rtol * ref::avg_loss);
-    check_close(r.m->gradients(), ref::avg_grads, tol.rtol, tol.atol, "parameter gradients");
-    check_close(r.m->input_gradient(), ref::avg_dx, tol.rtol, tol.atol, "dL/dx");
+void check_run(const char* what) {
+    check_parity<Net, in, T>(TYPENET_PARITY_REFERENCE(ref, avg), what);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(matches_pytorch, T, value_types) {
-    check_run<net, T>();
+    check_run<net, T>("conv_avgpool_dense");
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(nested_matches_pytorch, T, value_types) {
-    check_run<nested, T>();
+    check_run<nested, T>("nested conv_avgpool_dense");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -220,10 +148,9 @@ std::vector<double> every_29th(std::span<const T> g) {
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(matches_pytorch, T, value_types) {
-    const run<net, in, T> r(lenet_params(), ref::lenet_x, ref::lenet_label);
-    const auto tol = parity_tolerance<T>();
-    check_close(r.logits, ref::lenet_logits, tol.rtol, tol.atol, "LeNet-5 logits");
-    BOOST_TEST(std::abs(r.loss - ref::lenet_loss) <= tol.rtol * ref::lenet_loss);
+    const tn::test::parity_run<net, in, T> r(lenet_params(), ref::lenet_x, ref::lenet_label);
+    check_outputs(r, ref::lenet_logits, ref::lenet_loss, "LeNet-5");
+    const auto tol = tn::test::parity_tolerance<T>();
     check_close(r.m->input_gradient(), ref::lenet_dx, tol.rtol, tol.atol, "LeNet-5 dL/dx");
 
     check_close(r.gradient(0), ref::lenet_grad_0_weight, tol.rtol, tol.atol, "0.weight");

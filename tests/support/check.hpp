@@ -56,6 +56,18 @@ double max_abs(const R& r) {
     return m;
 }
 
+/// ⟨a, b⟩ = Σ a[k]·b[k] in double, over the elements of two ranges of the same size in order
+/// (the two sides of an adjoint identity ⟨f(a), b⟩ = ⟨a, f*(b)⟩).
+template<class A, class B>
+double inner_product(const A& a, const B& b) {
+    BOOST_TEST_REQUIRE(std::size(a) == std::size(b));
+    double sum = 0;
+    auto j = std::begin(b);
+    for (auto v : a)
+        sum += static_cast<double>(v) * static_cast<double>(*j++);
+    return sum;
+}
+
 /// The bound one element is held to: rtol · |e| + atol. Each element is bounded by its own
 /// magnitude, so a wrong small element is caught next to large ones; atol is the floor for
 /// elements that are small only because larger terms cancelled, where rounding is absolute.

@@ -29,6 +29,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <random>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -259,6 +260,86 @@ double check_gradients(std::span<const double> params, const tensor<double, In>&
     BOOST_TEST(branch_changes == 0u, branch_changes << " perturbations crossed a ReLU or "
                                                        "max-pool kink; choose another point");
     return worst;
+}
+
+/// A point (parameters, input) of a network.
+template<class Net, class In>
+struct point {
+    std::vector<double> params;
+    std::unique_ptr<tensor<double, In>> x = std::make_unique<tensor<double, In>>();
+};
+
+/// Does every parameter tensor, and the input, get a gradient that is not (nearly) zero? The
+/// seed_net bias, for instance, has gradient sum(p - onehot) = 0 exactly whenever every pooled
+/// value is positive; a check there would prove nothing.
+template<class Net, class In>
+bool gradients_informative(const point<Net, In>& pt, std::size_t label) {
+    using model_t = model<Net, In, double>;
+    auto m = std::make_unique<model_t>();
+    if constexpr (model_t::parameter_count > 0) // see check_gradients
+        std::copy(pt.params.begin(), pt.params.end(), m->parameters().begin());
+    m->forward_backward(*pt.x, label);
+    for (const auto& e : model_t::parameter_entries())
+        if (max_abs(m->gradients().subspan(e.offset, e.desc.size())) < 1e-4)
+            return false;
+    return max_abs(m->input_gradient()) >= 1e-4;
+}
+
+/// Where kink_free_point draws its points: the input's range, and whether parameters and input
+/// are rounded to float (so that a float model sees exactly the same point).
+struct point_options {
+    double lo = -1, hi = 1;
+    bool exact_in_float = false;
+};
+
+/// Parameters uniform in ±1/sqrt(fan_in) (PyTorch's default scale), input uniform in [lo, hi);
+/// the first seed from `seed` on whose point has kink margin >= min_margin and informative
+/// gradients.
+template<class Net, class In>
+point<Net, In> kink_free_point(std::uint64_t seed, std::size_t label, double min_margin,
+                               const point_options& opt = {}) {
+    using model_t = model<Net, In, double>;
+    const auto rounded = [&](double v) { return opt.exact_in_float ? double(float(v)) : v; };
+    point<Net, In> pt;
+    pt.params.resize(model_t::parameter_count);
+    for (std::uint64_t attempt = 0; attempt < 200; ++attempt, ++seed) {
+        std::mt19937_64 gen(seed);
+        for (const auto& e : model_t::parameter_entries()) {
+            const double bound = 1 / std::sqrt(double(e.desc.fan_in));
+            std::uniform_real_distribution<double> dist(-bound, bound);
+            for (std::size_t i = 0; i < e.desc.size(); ++i)
+                pt.params[e.offset + i] = rounded(dist(gen));
+        }
+        fill_uniform(*pt.x, seed ^ 0x9e3779b97f4a7c15ull, opt.lo, opt.hi);
+        for (double& v : *pt.x)
+            v = rounded(v);
+        const double margin = kink_margin<Net, In>(pt.params, *pt.x);
+        if (margin >= min_margin && gradients_informative(pt, label)) {
+            BOOST_TEST_MESSAGE("seed " << seed << ", kink margin " << margin);
+            return pt;
+        }
+    }
+    BOOST_FAIL("no point with kink margin " << min_margin << " in 200 seeds");
+    return pt;
+}
+
+/// The central difference's own error bounds the check: with h = 1e-5 the loss (of size about 1,
+/// rounded to about 1e-16 at each end) divided by 2h is off by about 1e-11, and the truncation
+/// error (h^2 / 6 times the third derivative) is of the same size at these points, for elements of
+/// any size. The floor leaves two orders of magnitude above that; rtol covers a truncation error
+/// that grows with the element.
+inline constexpr gradcheck_bound central_difference_bound{1e-7, 1e-9};
+
+/// check_gradients at the kink-free point from `seed` on, to central_difference_bound; returns
+/// the point.
+template<class Net, class In>
+point<Net, In> check_network(std::uint64_t seed, std::size_t label, double min_margin = 1e-3,
+                             const gradcheck_options& opt = {}, const point_options& where = {}) {
+    auto pt = kink_free_point<Net, In>(seed, label, min_margin, where);
+    const double worst =
+        check_gradients<Net, In>(pt.params, *pt.x, label, central_difference_bound, opt);
+    BOOST_TEST_MESSAGE("largest |difference| / bound " << worst);
+    return pt;
 }
 
 } // namespace typenet::test

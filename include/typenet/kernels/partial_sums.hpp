@@ -1,8 +1,8 @@
 #pragma once
-// Split accumulators: a reduction spread over `split_lanes` independent partial sums, added at the end.
-// A single scalar sum is a chain of dependent additions that the compiler may not reorder (and so
-// not vectorise) without -ffast-math; independent partial sums it vectorises as they are.
-// Used by kernels/sum.hpp and kernels/correlate.hpp.
+// Split accumulators: a reduction spread over `split_lanes` independent partial sums, added at the
+// end. A single scalar sum is a chain of dependent additions that the compiler may not reorder (and
+// so not vectorise) without -ffast-math; independent partial sums it vectorises as they are. Used
+// by kernels/sum.hpp and kernels/correlate.hpp.
 
 #include <cstddef>
 

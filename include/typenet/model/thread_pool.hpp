@@ -7,8 +7,8 @@
 // The hand-off: the calling thread publishes a job by bumping a generation counter, and waits
 // for the count of workers still running to reach 0. Either side spins for up to spin_time, then
 // sleeps (atomic wait, a futex) and is woken only if it went to sleep. A std::barrier, which put
-// the workers to sleep between phases, cost about 20 us per wake-up (measured: a batch of one on
-// two threads took 46 us against 20 on one), twice per training step.
+// the workers to sleep between phases, paid a wake-up twice per training step
+// (docs/performance.md has the figures).
 //
 // Allocation: the threads and the per-thread error slots are created by the constructor; run()
 // allocates nothing (the job is a function pointer and a context pointer, not a std::function).

@@ -1,8 +1,8 @@
 // Central-difference gradient checks (tests/support/gradcheck.hpp) of conv with stride, padding
 // and groups and of maxpool with stride and padding, each in a small network that isolates it,
-// then all of them in one network. At each point (parameters uniform in ±1/sqrt(fan_in), input
-// uniform in [-1, 1), fixed seeds, kept only far from every ReLU and max-pool kink) the input
-// and parameters are first rounded to float, then:
+// then all of them in one network; and the activations and global_avgpool. At each point
+// (parameters uniform in ±1/sqrt(fan_in), input uniform in [-1, 1), fixed seeds, kept only far from
+// every ReLU and max-pool kink) the input and parameters are first rounded to float, then:
 //  - double: model<Net, In, double>'s parameter gradients and input_gradient() against central
 //    differences of the loss (check_gradients, every element, and every perturbation must stay
 //    on the same branch);
@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <ratio>
 #include <vector>
 
 #include "../support/check.hpp"
@@ -154,4 +155,16 @@ BOOST_AUTO_TEST_CASE(all_options_in_one_network) {
                 tn::relu, tn::conv<1, 1, tn::filters<6>>, tn::flatten, tn::dense<5>,
                 tn::softmax_ce>;
     check_network<net, shape<2, 8, 8>>(14, 3);
+}
+
+BOOST_AUTO_TEST_CASE(activations_and_global_avgpool) {
+    // The element-wise layers and the global average pool in float and double (model.gradcheck
+    // checks them in double alone), after a padded conv so that their inputs vary.
+    using conv = tn::conv<3, 3, tn::filters<3>, tn::padding<1>>;
+    check_network<tn::seq<conv, tn::tanh, tn::dense<4>, tn::softmax_ce>, shape<2, 5, 5>>(21, 1);
+    check_network<tn::seq<conv, tn::sigmoid, tn::dense<4>, tn::softmax_ce>, shape<2, 5, 5>>(22, 2);
+    check_network<tn::seq<conv, tn::leaky_relu<std::ratio<1, 5>>, tn::dense<4>, tn::softmax_ce>,
+                  shape<2, 5, 5>>(23, 3, 1e-2);
+    check_network<tn::seq<conv, tn::global_avgpool, tn::dense<4>, tn::softmax_ce>, shape<2, 6, 7>>(
+        24, 0);
 }

@@ -107,4 +107,13 @@ void check_assign_and_accumulate(const std::vector<double>& expected, std::size_
     check_close(out, sum, 4 * eps, atol, what + " (+=)");
 }
 
+/// "C=16 28x28 F=32 stride 2,2 padding 1,1": a geometry as the checks' messages name it.
+template<class Cv>
+std::string describe_geometry() {
+    return "C=" + std::to_string(Cv::C) + " " + std::to_string(Cv::H) + "x" +
+           std::to_string(Cv::W) + " F=" + std::to_string(Cv::F) + " stride " +
+           std::to_string(Cv::SH) + "," + std::to_string(Cv::SW) + " padding " +
+           std::to_string(Cv::PH) + "," + std::to_string(Cv::PW);
+}
+
 } // namespace typenet::test

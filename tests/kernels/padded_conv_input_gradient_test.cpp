@@ -22,10 +22,7 @@ void check(unsigned seed) {
     using ref = tn::test::conv_reference<Cv>;
     const auto dz = tn::test::random_vector<T>(Cv::F * Cv::OH * Cv::OW, seed);
     const auto k = tn::test::random_vector<T>(Cv::F * Cv::C * Cv::KH * Cv::KW, seed + 1);
-    const std::string what = "C=" + std::to_string(Cv::C) + " " + std::to_string(Cv::H) + "x" +
-                             std::to_string(Cv::W) + " F=" + std::to_string(Cv::F) + " stride " +
-                             std::to_string(Cv::SH) + "," + std::to_string(Cv::SW) + " padding " +
-                             std::to_string(Cv::PH) + "," + std::to_string(Cv::PW);
+    const std::string what = tn::test::describe_geometry<Cv>();
     tn::test::check_assign_and_accumulate<T>(
         ref::input_gradient(k, dz), Cv::F * Cv::KH * Cv::KW, seed + 2,
         [&]<bool A>(T* out, std::bool_constant<A>) {

@@ -379,7 +379,7 @@ private:
     template<std::size_t... I>
     static std::string signature_of(std::index_sequence<I...>) {
         std::string s = to_string<In>();
-        ((s += " " + layer<I>::name()), ...);
+        ((s += ' ', s += layer<I>::name()), ...);
         return s;
     }
 

@@ -134,23 +134,57 @@ struct conv2d {
 
 } // namespace typenet::ops
 
-// The conv's hot expressions select the fast evaluators (expr/fast_channel_kernels.hpp) in float
-// and double: forward, weight gradient, input gradient, on LeNet-5's second conv.
+// The conv's hot expressions, exactly as conv2d writes them for one group, select the fast
+// evaluators (expr/fast_channel_kernels.hpp, expr/fast_conv_options.hpp) in float and double, for
+// every form a small CNN uses: LeNet-5's valid 5×5, 3×3 with padding 1 at stride 1 and 2, a 3×3
+// at stride 2 without padding, 1×1, and depthwise 3×3 with padding 1 at stride 1 and 2. A form
+// that fell back to the generic loops would compile silently and run several times slower, so
+// it is an error here, in every translation unit that includes the op.
 namespace typenet::ops::detail::conv2d_fast_paths {
-template<class T>
-using x_t = tensor_view<const T, shape<6, 12, 12>>;
-template<class T>
-using K_t = tensor_view<const T, shape<16, 6, 5, 5>>;
-template<class T>
-using dz_t = tensor_view<const T, shape<16, 8, 8>>;
-template<class T>
-using forward = decltype(correlate_channels(std::declval<x_t<T>>(), std::declval<K_t<T>>()));
-template<class T>
-using weight_gradient = decltype(correlate_outer(std::declval<x_t<T>>(), std::declval<dz_t<T>>()));
-template<class T>
-using input_gradient = decltype(correlate_channels(zero_pad<4, 4>(std::declval<dz_t<T>>()),
-                                                   rot180(transpose(std::declval<K_t<T>>()))));
-static_assert(fast_in_float_and_double_v<forward, add_assign_op>);
-static_assert(fast_in_float_and_double_v<weight_gradient, add_assign_op>);
-static_assert(fast_in_float_and_double_v<input_gradient, assign_op>);
+template<class Op>
+struct hot_expressions {
+    static constexpr std::size_t G = Op::groups;
+    template<class T>
+    using x_t =
+        decltype(group<G>(std::declval<tensor_view<const T, typename Op::input_shape>>(), 0));
+    template<class T>
+    using K_t =
+        decltype(group<G>(std::declval<tensor_view<const T, typename Op::weight_shape>>(), 0));
+    template<class T>
+    using dz_t =
+        decltype(group<G>(std::declval<tensor_view<const T, typename Op::output_shape>>(), 0));
+    static constexpr std::size_t KH = dim_v<typename Op::weight_shape, 2>,
+                                 KW = dim_v<typename Op::weight_shape, 3>;
+
+    template<class T>
+    using forward = decltype(Op::strided(
+        correlate_channels(Op::padded(std::declval<x_t<T>>()), std::declval<K_t<T>>())));
+    template<class T>
+    using weight_gradient = decltype(correlate_outer(Op::padded(std::declval<x_t<T>>()),
+                                                     Op::dilated(std::declval<dz_t<T>>())));
+    template<class T>
+    using input_gradient = decltype(Op::cropped(
+        correlate_channels(zero_pad<KH - 1, KW - 1>(Op::dilated(std::declval<dz_t<T>>())),
+                           rot180(transpose(std::declval<K_t<T>>())))));
+};
+
+/// The forward and the weight gradient accumulate (+=), the input gradient is written (=).
+template<class Op>
+inline constexpr bool selects_fast_paths =
+    fast_in_float_and_double_v<hot_expressions<Op>::template forward, add_assign_op>&&
+        fast_in_float_and_double_v<hot_expressions<Op>::template weight_gradient, add_assign_op>&&
+            fast_in_float_and_double_v<hot_expressions<Op>::template input_gradient, assign_op>;
+
+static_assert(selects_fast_paths<conv2d<5, 5, 6, shape<1, 32, 32>>>, "LeNet-5's first conv");
+static_assert(selects_fast_paths<conv2d<5, 5, 16, shape<6, 14, 14>>>, "LeNet-5's second conv");
+static_assert(selects_fast_paths<conv2d<3, 3, 16, shape<16, 28, 28>, 1, 1, 1, 1>>,
+              "3x3, padding 1");
+static_assert(selects_fast_paths<conv2d<3, 3, 32, shape<16, 28, 28>, 2, 2, 1, 1>>,
+              "3x3, padding 1, stride 2");
+static_assert(selects_fast_paths<conv2d<3, 3, 8, shape<4, 9, 9>, 2, 2>>, "3x3, stride 2");
+static_assert(selects_fast_paths<conv2d<1, 1, 32, shape<16, 14, 14>>>, "1x1");
+static_assert(selects_fast_paths<conv2d<3, 3, 16, shape<16, 28, 28>, 1, 1, 1, 1, 16>>,
+              "depthwise 3x3, padding 1");
+static_assert(selects_fast_paths<conv2d<3, 3, 32, shape<32, 14, 14>, 2, 2, 1, 1, 32>>,
+              "depthwise 3x3, padding 1, stride 2");
 } // namespace typenet::ops::detail::conv2d_fast_paths

@@ -28,11 +28,33 @@
 // A loss (is_loss true) must be the last layer; its input is the network's output (the logits):
 //   L::loss<In>(logits, label, dlogits)  returns the loss for `label`, writes dL/dlogits
 //
+// A layer whose result depends on the mode, on a generator or on state other than its parameters
+// (dropout, batch_norm) says `static constexpr bool uses_pass_context = true` and takes, instead
+// of the plain forward and backward, with c the pass_context and b its buffers:
+//   L::forward<In>(c, p, b, x, y)               L::backward<In>(c, p, b, x, y, dy, dx, g)
+// Buffers are non-trainable state (batch_norm's running statistics): optimisers never see them.
+//   L::buffer_count<In>, L::buffers<In>()      their number and tensors (param_desc), PyTorch order
+//   L::init_buffers<In>(b)                    their initial values (PyTorch's)
+// A layer that in training mode normalises with statistics of the whole batch says
+// `static constexpr bool batch_statistics = true`; its training pass is then two per-sample steps
+// around a reduction over the batch, in each direction, which the engine runs with the batch split
+// over threads (forward partials and backward partials merged in thread order):
+//   L::forward_partial<In, T>, L::backward_partial<In, T>, L::batch_state<In, T>   types
+//   L::forward_reduce<In>(x, fp)                 adds one sample to its thread's partial
+//   L::merge<In>(fp, fp'), L::merge<In>(bp, bp')  merges partials (in thread order)
+//   L::forward_combine<In>(fp, b, state)         the batch's statistics; updates the buffers
+//   L::forward_apply<In>(p, state, x, y)         y of one sample
+//   L::backward_reduce<In>(state, x, dy, bp)     adds one sample's dy to its thread's partial
+//   L::backward_combine<In>(bp, g)               ADDS dL/dp of the batch to g
+//   L::backward_apply<In>(p, state, bp, x, dy, dx)   dx of one sample
+// In evaluation mode such a layer runs sample by sample through its context forward/backward.
+//
 // layer_base<L> gives the defaults (any rank, no rules of its own, no parameters), and
 // elementwise_layer<L, Fn> makes an activation out of a function object Fn with value(x) and
 // derivative(x, y) (ops/elementwise.hpp): tanh is that plus its name.
 
 #include "typenet/layers/param_desc.hpp"
+#include "typenet/layers/pass_context.hpp"
 #include "typenet/ops/elementwise.hpp"
 #include "typenet/shape/diagnostics.hpp"
 #include "typenet/shape/shape.hpp"
@@ -54,7 +76,27 @@ concept layer_spec = requires {
     { L::name() } -> std::convertible_to<std::string>;
 };
 
+/// Does L take a pass_context and its buffers in forward and backward (dropout, batch_norm)?
+template<class L>
+inline constexpr bool uses_pass_context_v = requires {
+    requires L::uses_pass_context;
+};
+/// Does L normalise with statistics of the whole batch in training mode (batch_norm)?
+template<class L>
+inline constexpr bool has_batch_statistics_v = requires {
+    requires L::batch_statistics;
+};
+
 namespace detail {
+template<class L, class In, class T>
+concept context_layer_for =
+    requires(const pass_context& c, const T* p, const T* b, T* g, tensor_view<const T, In> x,
+             tensor_view<T, In> dx, tensor_view<T, typename L::template out_shape<In>> y,
+             tensor_view<const T, typename L::template out_shape<In>> cy) {
+    L::template forward<In>(c, p, b, x, y);
+    L::template backward<In>(c, p, b, x, cy, cy, dx, g);
+};
+
 template<class L, class In, class T>
 concept body_layer_for = requires(const T* p, T* g, tensor_view<const T, In> x,
                                   tensor_view<T, In> dx,
@@ -84,6 +126,8 @@ constexpr bool implements_for() {
         return false;
     else if constexpr (L::is_loss)
         return loss_layer_for<L, In, T>;
+    else if constexpr (uses_pass_context_v<L>)
+        return context_layer_for<L, In, T>;
     else
         return body_layer_for<L, In, T>;
 }
@@ -116,6 +160,12 @@ struct layer_base {
     static constexpr std::size_t param_count = 0;
     template<class In>
     static std::vector<param_desc> params() {
+        return {};
+    }
+    template<class In>
+    static constexpr std::size_t buffer_count = 0;
+    template<class In>
+    static std::vector<param_desc> buffers() {
         return {};
     }
 };

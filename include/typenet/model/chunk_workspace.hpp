@@ -27,6 +27,7 @@ public:
     using net = network<Net, In>;
     static constexpr std::size_t chunk = S;
     static constexpr std::size_t parameter_count = net::parameter_count;
+    static constexpr std::size_t buffer_count = net::buffer_count;
 
     /// Forward and backward for samples first .. first+S-1, sample(k) returning
     /// {tensor_view<const T, In>, label}: returns their summed loss and ADDS their parameter
@@ -35,6 +36,20 @@ public:
     template<class SampleFn>
     T forward_backward(std::span<const T, parameter_count> params, SampleFn& sample,
                        std::size_t first, std::span<T, parameter_count> grad) {
+        static_assert(buffer_count == 0, "typenet::chunk_workspace: the network has buffers; "
+                                         "pass them and a pass_context");
+        pass_context ctx{};
+        ctx.sample = first;
+        return forward_backward(params, std::span<const T, buffer_count>{}, ctx, sample, first,
+                                grad);
+    }
+    /// The same with the network's buffers and the pass's context; ctx.sample is the batch
+    /// position of sample `first`. `scale` weighs each sample's loss (1/B for a batch's mean).
+    template<class SampleFn>
+    T forward_backward(std::span<const T, parameter_count> params,
+                       std::span<const T, buffer_count> buffers, const pass_context& ctx,
+                       SampleFn& sample, std::size_t first, std::span<T, parameter_count> grad,
+                       T scale = T{1}) {
         // A network without a loss is reported once, by workspace::forward_backward, which
         // data_parallel instantiates alongside.
         if constexpr (net::valid && has_loss<Net>::value) {
@@ -42,15 +57,24 @@ public:
             for (std::size_t s = 0; s < S; ++s) {
                 const auto [x, label] = sample(first + s);
                 labels[s] = workspace<Net, In, T>::check_label(label);
-                boost::hana::at_c<0>(acts_[s]).view() = x;
+                boost::hana::at_c<0>(states_[s].acts).view() = x;
             }
-            net::forward_chunk(params.data(), acts_);
+            net::forward_chunk(params.data(), buffers.data(), states_, ctx);
             T total{};
-            for (std::size_t s = 0; s < S; ++s)
-                total +=
-                    net::loss(std::as_const(boost::hana::at_c<net::body_count>(acts_[s])).view(),
-                              labels[s], boost::hana::at_c<net::body_count>(grads_[s]).view());
-            net::template backward_chunk<false>(params.data(), acts_, grads_, grad.data());
+            for (std::size_t s = 0; s < S; ++s) {
+                auto& dlogits = boost::hana::at_c<net::body_count>(states_[s].grads);
+                T l = net::loss(
+                    std::as_const(boost::hana::at_c<net::body_count>(states_[s].acts)).view(),
+                    labels[s], dlogits.view());
+                if (scale != T{1}) {
+                    l *= scale;
+                    for (auto& v : dlogits)
+                        v *= scale;
+                }
+                total += l;
+            }
+            net::template backward_chunk<false>(params.data(), buffers.data(), states_,
+                                                grad.data(), ctx);
             return total;
         } else {
             return T{};
@@ -58,9 +82,7 @@ public:
     }
 
 private:
-    using acts_t = typename net::template activations<T>;
-    std::array<acts_t, S> acts_{};
-    std::array<acts_t, S> grads_{};
+    std::array<typename net::template sample_state<T>, S> states_{};
 };
 
 } // namespace typenet

@@ -11,6 +11,9 @@
 //   xavier_uniform    weight ~ U(-sqrt(6/(fan_in+fan_out)), +...), bias 0: Glorot & Bengio 2010
 //                     (nn.init.xavier_uniform_, gain 1)
 //
+// A tensor with a fixed initial value (param_desc::fixed_init: batch_norm's weight 1 and bias 0)
+// gets it under every scheme and draws nothing from the stream.
+//
 // The stream is std::mt19937_64 (fully specified by the standard) mapped to [0, 1) by taking 53
 // bits, not std::uniform_real_distribution (whose algorithm differs between standard
 // libraries): a seed gives the same parameters with any compiler.
@@ -84,6 +87,12 @@ void init_parameters(std::span<T, N> params, const Entries& entries, init_scheme
             throw std::invalid_argument("typenet::init_parameters: tensor '" + e.name +
                                         "' lies outside the " + std::to_string(params.size()) +
                                         " parameters given");
+        if (e.desc.fixed_init) {
+            // As PyTorch's reset_parameters for batch norm: ones and zeros, no draw.
+            for (std::size_t i = 0; i < n; ++i)
+                params[e.offset + i] = static_cast<T>(e.desc.init_value);
+            continue;
+        }
         const double b = init_bound(e.desc, scheme);
         for (std::size_t i = 0; i < n; ++i) {
             // u in [0, 1) with 53 random bits; x = b (2u - 1) in [-b, b).

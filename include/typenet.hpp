@@ -2,6 +2,7 @@
 // typenet: a neural network is a type. This header brings in the whole public vocabulary.
 
 #include "typenet/compose/network.hpp"
+#include "typenet/compose/residual.hpp"
 #include "typenet/compose/seq.hpp"
 #include "typenet/compose/summary.hpp"
 #include "typenet/expr/assign.hpp"
@@ -13,7 +14,9 @@
 #include "typenet/expr/rot180.hpp"
 #include "typenet/expr/sum.hpp"
 #include "typenet/expr/zero_pad.hpp"
+#include "typenet/layers/batch_norm.hpp"
 #include "typenet/layers/conv.hpp"
+#include "typenet/layers/dropout.hpp"
 #include "typenet/layers/dense.hpp"
 #include "typenet/layers/flatten.hpp"
 #include "typenet/layers/global_avgpool.hpp"

@@ -14,6 +14,7 @@
 // branches. So a residual's inner activations are ordinary slots of the workspace, batch norm
 // inside a block takes its statistics like anywhere else, and residuals nest.
 
+#include "typenet/layers/param_desc.hpp"
 #include "typenet/shape/shape.hpp"
 #include "typenet/tensor/tensor_view.hpp"
 
@@ -21,6 +22,7 @@
 #include <cstddef>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace typenet {
 
@@ -44,6 +46,14 @@ struct residual_add {
     static constexpr std::size_t input_rank = 0;
     static constexpr bool is_loss = false;
     static std::string name() { return "add"; }
+    template<class In>
+    static constexpr bool valid = true;
+    template<class In>
+    static constexpr std::size_t param_count = 0;
+    template<class In>
+    static std::vector<param_desc> params() {
+        return {};
+    }
 
     template<class Main, class Skip>
     static constexpr bool check() {

@@ -87,27 +87,33 @@ public:
 
     /// The logits (input of softmax_ce), or the last layer's output for a network without loss.
     const output_type& forward(const input_type& x) {
-        const pass_context ctx = begin_pass();
+        const pass_context ctx = next_pass();
         if constexpr (batch_statistics) {
             if (training_) {
                 run_single<false>(x, 0, false);
+                pass_done();
                 return state_->ws.output();
             }
         }
-        return state_->ws.forward(state_->params, state_->buffers, ctx, x.view());
+        const auto& y = state_->ws.forward(state_->params, state_->buffers, ctx, x.view());
+        pass_done();
+        return y;
     }
     /// Loss of (x, label); ADDS dL/dparameters to gradients(). The label may have any integer
     /// type; a negative one or one outside [0, classes) throws std::out_of_range naming it.
     template<class Label>
     T forward_backward(const input_type& x, Label label) {
         const std::size_t index = workspace_type::check_label(label);
-        const pass_context ctx = begin_pass();
-        if constexpr (batch_statistics) {
+        const pass_context ctx = next_pass();
+        T loss{};
+        if constexpr (batch_statistics)
             if (training_)
-                return run_single<true>(x, index, true);
-        }
-        return state_->ws.template forward_backward<true>(
-            state_->params, state_->buffers, ctx, x.view(), index, state_->ws.gradients());
+                loss = run_single<true>(x, index, true);
+        if (!batch_statistics || !training_)
+            loss = state_->ws.template forward_backward<true>(
+                state_->params, state_->buffers, ctx, x.view(), index, state_->ws.gradients());
+        pass_done();
+        return loss;
     }
     /// dL/dx of the last forward_backward.
     const input_type& input_gradient() const { return state_->ws.input_gradient(); }
@@ -117,13 +123,14 @@ public:
     void forward(std::span<const input_type> xs, std::span<output_type> logits) {
         if (logits.size() != xs.size())
             throw std::invalid_argument(size_message("forward", "logits", logits.size(), xs));
-        const pass_context ctx = begin_pass();
+        const pass_context ctx = next_pass();
         if constexpr (batch_statistics) {
             if (training_ && !xs.empty()) {
                 run_batch(xs, {}, false, T{1});
                 auto& states = state_->batch.states;
                 for (std::size_t k = 0; k < xs.size(); ++k)
                     logits[k] = boost::hana::at_c<network_type::body_count>(states[k].acts);
+                pass_done();
                 return;
             }
         }
@@ -133,6 +140,7 @@ public:
             logits[k] =
                 state_->ws.forward(state_->params, state_->buffers, sample_ctx, xs[k].view());
         }
+        pass_done();
     }
     /// The MEAN loss over the batch (CrossEntropyLoss's default); ADDS the gradient of that mean
     /// to gradients(). Every label is checked before anything changes.
@@ -148,19 +156,21 @@ public:
         for (std::size_t k = 0; k < xs.size(); ++k)
             idx[k] = workspace_type::check_label(labels[k]);
         const T scale = T{1} / static_cast<T>(xs.size());
-        const pass_context ctx = begin_pass();
-        if constexpr (batch_statistics) {
-            if (training_)
-                return run_batch(xs, idx, true, scale);
-        }
+        const pass_context ctx = next_pass();
         T loss{};
-        pass_context sample_ctx = ctx;
-        for (std::size_t k = 0; k < xs.size(); ++k) {
-            sample_ctx.sample = k;
-            loss += state_->ws.template forward_backward<false>(
-                state_->params, state_->buffers, sample_ctx, xs[k].view(), idx[k],
-                state_->ws.gradients(), scale);
+        if constexpr (batch_statistics)
+            if (training_)
+                loss = run_batch(xs, idx, true, scale);
+        if (!batch_statistics || !training_) {
+            pass_context sample_ctx = ctx;
+            for (std::size_t k = 0; k < xs.size(); ++k) {
+                sample_ctx.sample = k;
+                loss += state_->ws.template forward_backward<false>(
+                    state_->params, state_->buffers, sample_ctx, xs[k].view(), idx[k],
+                    state_->ws.gradients(), scale);
+            }
         }
+        pass_done();
         return loss;
     }
     template<class Label>
@@ -203,19 +213,22 @@ private:
         return m;
     }
 
-    /// The context of a new pass; a training pass is one step of dropout's generator and, with
-    /// batch_norm, one more tracked batch.
-    pass_context begin_pass() {
+    /// The context of the next pass.
+    pass_context next_pass() const {
         pass_context c;
         c.training = training_;
         c.seed = seed_;
         c.step = step_;
+        return c;
+    }
+    /// After a pass that completed: a training pass is one step of dropout's generator and,
+    /// with batch_norm, one more tracked batch. (A pass that threw counts for nothing.)
+    void pass_done() {
         if (training_) {
             ++step_;
             for (auto& n : state_->counters)
                 ++n;
         }
-        return c;
     }
 
     template<bool InputGradient>
@@ -256,7 +269,7 @@ private:
         args.buffers = state_->buffers.data();
         args.ctx.training = true;
         args.ctx.seed = seed_;
-        args.ctx.step = step_ - 1;
+        args.ctx.step = step_;
         args.scale = scale;
         args.stats = &state_->batch.stats;
         pass_t::template run<InputGradient>(args, sh, 1, backward,

@@ -184,6 +184,18 @@ static_assert(!tn::fits_v<tn::softmax_ce, tn::invalid_shape>);
 static_assert(!tn::fits_v<tn::conv<2, 2>, tn::invalid_shape>);
 static_assert(!tn::pool_tiles<tn::avgpool<2>, tn::invalid_shape>::value);
 
+// The rules of batch norm, dropout and residual blocks.
+static_assert(tn::batch_norm_rank<tn::batch_norm, shape<8>>::value);
+static_assert(tn::batch_norm_rank<tn::batch_norm, shape<4, 5, 5>>::value);
+static_assert(!tn::batch_norm_rank<tn::batch_norm, shape<4, 5>>::value);
+static_assert(!tn::fits_v<tn::batch_norm, tn::invalid_shape>);
+static_assert(tn::dropout_probability_valid<tn::dropout<std::ratio<0, 1>>>::value);
+static_assert(tn::dropout_probability_valid<tn::dropout<std::ratio<999, 1000>>>::value);
+static_assert(!tn::dropout_probability_valid<tn::dropout<std::ratio<1, 1>>>::value);
+static_assert(!tn::dropout_probability_valid<tn::dropout<std::ratio<3, 2>>>::value);
+static_assert(tn::residual_shapes_match<tn::residual<tn::relu>, shape<2, 3, 3>, shape<2, 3, 3>>::value);
+static_assert(!tn::residual_shapes_match<tn::residual<tn::relu>, shape<2, 3, 3>, shape<2, 4, 4>>::value);
+
 // A real network passes the same fold.
 static_assert(seq_fits<tn::dsl::lenet5, tn::dsl::lenet5_input>::value);
 static_assert(!seq_fits<tn::dsl::lenet5, shape<1, 27, 27>>::value);

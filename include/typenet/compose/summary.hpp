@@ -24,7 +24,7 @@ template<class Net, class In>
                 using L = typename net::template layer<I>;
                 std::string name = L::name();
                 name.resize(std::max<std::size_t>(name.size(), 26), ' ');
-                std::string in = to_string<typename net::template shape_at<I>>();
+                std::string in = to_string<typename net::template input_shape_at<I>>();
                 std::string out = to_string<typename net::template shape_at<I + 1>>();
                 in.resize(std::max<std::size_t>(in.size(), 11), ' ');
                 out.resize(std::max<std::size_t>(out.size(), 11), ' ');

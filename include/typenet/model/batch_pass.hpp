@@ -33,7 +33,8 @@ template<class Net, class In, class T>
 struct batch_pass {
     using net = network<Net, In>;
     using sample_state = typename net::template sample_state<T>;
-    static constexpr std::size_t batch_node_count = net::batch_node_count;
+    // An invalid network has reported its first failed rule; its batch nodes are not formed.
+    static constexpr std::size_t batch_node_count = net::valid ? net::batch_node_count : 0;
 
     template<std::size_t B>
     static constexpr std::size_t node = net::batch_nodes[B];

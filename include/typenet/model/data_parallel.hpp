@@ -67,7 +67,7 @@ public:
     static constexpr std::size_t parameter_count = workspace_type::parameter_count;
     static constexpr std::size_t buffer_count = net::buffer_count;
     /// Whether training passes need the whole batch between layers (a batch_norm).
-    static constexpr bool batch_statistics = net::batch_node_count > 0;
+    static constexpr bool batch_statistics = net::valid && net::batch_node_count > 0;
     using params_span = std::span<const T, parameter_count>;
 
     /// `threads` workers (at least 1); the calling thread is worker 0. When the system refuses a

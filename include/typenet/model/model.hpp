@@ -195,7 +195,7 @@ public:
     static std::string signature() { return network_type::signature(); }
 
 private:
-    static constexpr bool batch_statistics = network_type::batch_node_count > 0;
+    static constexpr bool batch_statistics = network_type::valid && network_type::batch_node_count > 0;
     using pass_t = batch_pass<Net, InputShape, T>;
     using sample_state = typename network_type::template sample_state<T>;
 

@@ -254,6 +254,27 @@ BOOST_AUTO_TEST_CASE(header_and_data_bytes) {
     }
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(without_batch_norm_the_bytes_are_unchanged, T,
+                              round_trip::value_types) {
+    // tests/data/io/typenet_v1_small_{f32,f64}.safetensors were written by the saver of commit
+    // ced8676, before weight files held buffers: small_net with parameter i set to
+    // (i * 37 % 101 - 50) / 128 (exact in float) and metadata {"run": "golden"}. A network
+    // without batch_norm has no buffers or counters, and today's saver must write those bytes.
+    temp_dir dir;
+    tn::model<small_net, small_input, T> m;
+    auto p = m.parameters();
+    for (std::size_t i = 0; i < p.size(); ++i)
+        p[i] = static_cast<T>(static_cast<int>(i * 37 % 101) - 50) / T{128};
+    tn::save_safetensors(m, dir.path / "small.safetensors", {{"run", "golden"}});
+    const fs::path golden =
+        fs::path(TYPENET_TEST_DATA_DIR) / "io" /
+        (sizeof(T) == 4 ? "typenet_v1_small_f32.safetensors" : "typenet_v1_small_f64.safetensors");
+    BOOST_TEST((read_bytes(dir.path / "small.safetensors") == read_bytes(golden)));
+    tn::model<small_net, small_input, T> back;
+    tn::load_safetensors(back, golden);
+    BOOST_TEST(same_parameters(back, m));
+}
+
 BOOST_AUTO_TEST_CASE(loads_a_file_written_by_pytorch) {
     // tests/data/io/gen_torch_safetensors.py generate: an nn.Sequential with small_net's layout,
     // PyTorch's default init (seed 0), written without a typenet signature, and its logits.

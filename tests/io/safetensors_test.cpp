@@ -6,8 +6,9 @@
 // - `generate` wrote torch_small.safetensors / torch_small_expected.json, which the test
 //   `loads_a_file_written_by_pytorch` reproduces below (run by CI).
 // - `check DIR` reads the LeNet-5 file and logits this test writes when
-//   TYPENET_SAFETENSORS_EXPORT=DIR is set (not run by CI). Last result:
-//     metadata: {'format': 'pt', 'typenet.signature': '1x28x28 conv<5,5,filters<6>> relu
+//   TYPENET_SAFETENSORS_EXPORT=DIR is set (not run by CI; it also checks the batch-norm network
+//   safetensors_buffers_test.cpp exports, so run both with the variable set). Last result:
+//     lenet5 metadata: {'format': 'pt', 'typenet.signature': '1x28x28 conv<5,5,filters<6>> relu
 //       maxpool<2> conv<5,5,filters<16>> relu maxpool<2> dense<120> relu dense<84> relu
 //       dense<10> softmax_ce', 'typenet.format_version': '1', 'run': 'export'}
 //     max |torch - typenet| logit difference: 7.11e-15 (F64 weights, 4 inputs)
@@ -252,6 +253,27 @@ BOOST_AUTO_TEST_CASE(header_and_data_bytes) {
             u = u << 8 | b[8 + n + 8 * i + static_cast<std::size_t>(k)];
         BOOST_TEST(std::bit_cast<double>(u) == m.parameters()[i]);
     }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(without_batch_norm_the_bytes_are_unchanged, T,
+                              round_trip::value_types) {
+    // tests/data/io/typenet_v1_small_{f32,f64}.safetensors were written by the saver of commit
+    // ced8676, before weight files held buffers: small_net with parameter i set to
+    // (i * 37 % 101 - 50) / 128 (exact in float) and metadata {"run": "golden"}. A network
+    // without batch_norm has no buffers or counters, and today's saver must write those bytes.
+    temp_dir dir;
+    tn::model<small_net, small_input, T> m;
+    auto p = m.parameters();
+    for (std::size_t i = 0; i < p.size(); ++i)
+        p[i] = static_cast<T>(static_cast<int>(i * 37 % 101) - 50) / T{128};
+    tn::save_safetensors(m, dir.path / "small.safetensors", {{"run", "golden"}});
+    const fs::path golden =
+        fs::path(TYPENET_TEST_DATA_DIR) / "io" /
+        (sizeof(T) == 4 ? "typenet_v1_small_f32.safetensors" : "typenet_v1_small_f64.safetensors");
+    BOOST_TEST((read_bytes(dir.path / "small.safetensors") == read_bytes(golden)));
+    tn::model<small_net, small_input, T> back;
+    tn::load_safetensors(back, golden);
+    BOOST_TEST(same_parameters(back, m));
 }
 
 BOOST_AUTO_TEST_CASE(loads_a_file_written_by_pytorch) {

@@ -8,17 +8,27 @@
 //   the rest    the tensors' bytes, little-endian, row-major; [b, e) is relative to this buffer,
 //               which the tensors cover exactly (no gaps, no overlap, nothing after them)
 //
-// One tensor per parameter tensor, named as torch.nn.Sequential names them ("0.weight",
-// "0.bias", "3.weight", ...: network::parameter_entries()), in PyTorch's layout, so
-// `net.load_state_dict(safetensors.torch.load_file(path))` works for the same architecture. The
-// metadata records the network's signature; a file made for another architecture is refused
-// with both signatures in the message. A file without the signature (e.g. written by PyTorch) is
-// accepted if its tensors match by name, dtype and shape.
+// A file holds a network's state_dict as PyTorch names it for the matching module
+// (torch.nn.Sequential numbering, "<i>.block.<j>" / "<i>.shortcut.<k>" inside a residual):
+// - every parameter tensor ("0.weight", "0.bias", ...: network::parameter_entries()), in
+//   PyTorch's layout, dtype F32 for float parameters and F64 for double;
+// - every buffer tensor (batch_norm's "<i>.running_mean" and "<i>.running_var":
+//   network::buffer_entries()), in the parameters' dtype;
+// - each batch_norm's "<i>.num_batches_tracked" (network::batch_counter_names()), an I64 scalar
+//   (shape [], as a 0-dim torch.long tensor is stored).
+// So `net.load_state_dict(safetensors.torch.load_file(path), strict=True)` accepts it for the same
+// architecture. The counters come first in the data, then the parameters, then the buffers:
+// every tensor starts at a multiple of its element size (the reference implementation orders by
+// alignment for the same reason), and a network without batch_norm has just its parameters, in
+// the bytes typenet wrote before buffers existed. The metadata records the network's signature;
+// a file made for another architecture is refused with both signatures in the message. A file
+// without the signature (e.g. written by PyTorch) is accepted if its tensors match by name,
+// dtype and shape.
 //
 // Saving goes through atomic_file (io/atomic_file.hpp), so the target is either the old file or
 // the complete new one, never a half-written file. Loading validates the whole file before it
-// changes a single parameter. It reads only regular files, and checks the header length against
-// the file's size before allocating anything for it.
+// changes a single value. It reads only regular files, and checks the header length against the
+// file's size before allocating anything for it.
 
 #include "typenet/compose/network.hpp"
 #include "typenet/io/atomic_file.hpp"
@@ -55,21 +65,43 @@ inline constexpr const char* safetensors_version_key = "typenet.format_version";
 
 namespace detail {
 
-/// One parameter tensor as stored: its name, PyTorch dims, and where it lives in the flat block.
+/// What a stored tensor holds: parameters, buffers (both in the parameters' dtype), or one
+/// batch_norm's num_batches_tracked (an I64 scalar).
+enum class tensor_role { parameter, buffer, counter };
+
+/// One tensor as stored: its name, PyTorch dims, what it holds and where it lives in the block
+/// of its role (parameters(), buffers() or batch_counters()).
 struct stored_tensor {
     std::string name;
     std::vector<std::size_t> dims;
     std::size_t offset = 0;
     std::size_t count = 0;
+    tensor_role role = tensor_role::parameter;
 };
 
+/// The tensors of network<Net, In> in file order: the counters, the parameters, the buffers.
 template<class Net, class In>
 std::vector<stored_tensor> stored_tensors() {
+    using net = network<Net, In>;
     std::vector<stored_tensor> out;
-    for (auto& e : network<Net, In>::parameter_entries())
-        out.push_back({e.name, e.desc.dims, e.offset, e.desc.size()});
+    const std::vector<std::string> counters = net::batch_counter_names();
+    for (std::size_t i = 0; i < counters.size(); ++i)
+        out.push_back({counters[i], {}, i, 1, tensor_role::counter});
+    for (auto& e : net::parameter_entries())
+        out.push_back({e.name, e.desc.dims, e.offset, e.desc.size(), tensor_role::parameter});
+    for (auto& e : net::buffer_entries())
+        out.push_back({e.name, e.desc.dims, e.offset, e.desc.size(), tensor_role::buffer});
     return out;
 }
+
+/// A network's state as the file holds it: parameters and buffers of type T (const T to save),
+/// counters of type C (std::int64_t or const std::int64_t).
+template<class T, class C>
+struct state_spans {
+    std::span<T> params;
+    std::span<T> buffers;
+    std::span<C> counters;
+};
 
 template<class T>
 constexpr const char* safetensors_dtype() {
@@ -157,14 +189,15 @@ T get_le(const unsigned char* in) {
 
 template<class T>
 void write_safetensors(const std::filesystem::path& path, const std::string& signature,
-                       const std::vector<stored_tensor>& tensors, std::span<const T> params,
+                       const std::vector<stored_tensor>& tensors,
+                       state_spans<const T, const std::int64_t> state,
                        const safetensors_metadata& extra) {
     for (const char* key : {safetensors_signature_key, safetensors_version_key})
         if (extra.count(key))
             throw std::invalid_argument(std::string("typenet::save_safetensors: metadata key '") +
                                         key + "' is reserved");
     // The header as nlohmann::ordered_json::dump() wrote it up to now (same bytes): the metadata
-    // first, then the tensors in parameter order. Written by hand because it is a flat object of
+    // first, then the tensors in file order. Written by hand because it is a flat object of
     // strings and integers, and serialising through nlohmann::json cost the trainer ~2 s of
     // compile time (docs/performance.md, "Compile time"); reading parses with io/json.hpp.
     // "format": "pt" (PyTorch layout) is what safetensors.torch and transformers look for.
@@ -183,11 +216,12 @@ void write_safetensors(const std::filesystem::path& path, const std::string& sig
     text += '}';
     std::size_t at = 0;
     for (const auto& t : tensors) {
-        const std::size_t bytes = t.count * sizeof(T);
+        const bool counter = t.role == tensor_role::counter;
+        const std::size_t bytes = t.count * (counter ? sizeof(std::int64_t) : sizeof(T));
         text += ',';
         append_json_string(text, t.name);
         text += ":{\"dtype\":\"";
-        text += safetensors_dtype<T>();
+        text += counter ? "I64" : safetensors_dtype<T>();
         text += "\",\"shape\":[";
         for (std::size_t i = 0; i < t.dims.size(); ++i) { // appended piece by piece, as above
             if (i)
@@ -212,9 +246,17 @@ void write_safetensors(const std::filesystem::path& path, const std::string& sig
     out.write(text.data(), text.size());
     std::vector<unsigned char> buf;
     for (const auto& t : tensors) {
-        buf.resize(t.count * sizeof(T));
-        for (std::size_t i = 0; i < t.count; ++i)
-            put_le(buf.data() + i * sizeof(T), params[t.offset + i]);
+        if (t.role == tensor_role::counter) {
+            buf.resize(t.count * sizeof(std::int64_t));
+            for (std::size_t i = 0; i < t.count; ++i)
+                put_le(buf.data() + i * sizeof(std::int64_t), state.counters[t.offset + i]);
+        } else {
+            const std::span<const T> block =
+                t.role == tensor_role::parameter ? state.params : state.buffers;
+            buf.resize(t.count * sizeof(T));
+            for (std::size_t i = 0; i < t.count; ++i)
+                put_le(buf.data() + i * sizeof(T), block[t.offset + i]);
+        }
         out.write(buf.data(), buf.size());
     }
     out.commit();
@@ -259,11 +301,11 @@ inline std::uint64_t json_offset(const std::filesystem::path& path, const std::s
 }
 
 /// Validates the file against `tensors` (names, dtypes, shapes, offsets, coverage) and returns
-/// its metadata; writes the parameters only when every check has passed.
+/// its metadata; writes the parameters, buffers and counters only when every check has passed.
 template<class T>
 safetensors_metadata
 read_safetensors(const std::filesystem::path& path, const std::string& signature,
-                 const std::vector<stored_tensor>& tensors, std::span<T> params) {
+                 const std::vector<stored_tensor>& tensors, state_spans<T, std::int64_t> state) {
     const safetensors_bytes file = read_weights_file(path);
     json_value header;
     try {
@@ -339,7 +381,8 @@ read_safetensors(const std::filesystem::path& path, const std::string& signature
             throw io_error(path, "holds tensor '" + r.name + "', which this model ('" + signature +
                                      "') does not have");
 
-    std::vector<T> staged(params.size());
+    std::vector<T> params(state.params.size()), buffers(state.buffers.size());
+    std::vector<std::int64_t> counters(state.counters.size());
     for (const auto& t : tensors) {
         const json_value* h = header.find(t.name);
         if (!h)
@@ -356,10 +399,24 @@ read_safetensors(const std::filesystem::path& path, const std::string& signature
         if (dims != t.dims)
             throw io_error(path, "tensor '" + t.name + "' has shape " + dims_string(dims) +
                                      " but this model expects " + dims_string(t.dims));
-        const std::size_t esize = dtype == "F32" ? 4 : dtype == "F64" ? 8 : 0;
-        if (esize == 0)
-            throw io_error(path, "tensor '" + t.name + "' has dtype " + dtype +
-                                     "; typenet reads F32 and F64");
+        const bool counter = t.role == tensor_role::counter;
+        std::size_t esize = 0;
+        if (counter) {
+            if (dtype != "I64") {
+                std::string m = "tensor '";
+                m += t.name;
+                m += "' has dtype ";
+                m += dtype;
+                m += "; a num_batches_tracked counter is I64 (torch.long)";
+                throw io_error(path, m);
+            }
+            esize = 8;
+        } else {
+            esize = dtype == "F32" ? 4 : dtype == "F64" ? 8 : 0;
+            if (esize == 0)
+                throw io_error(path, "tensor '" + t.name + "' has dtype " + dtype +
+                                         "; typenet reads F32 and F64");
+        }
         const std::uint64_t b = h->find("data_offsets")->items[0].number;
         const std::uint64_t e = h->find("data_offsets")->items[1].number;
         if (e - b != t.count * esize)
@@ -368,23 +425,90 @@ read_safetensors(const std::filesystem::path& path, const std::string& signature
                                      dims_string(t.dims) + " takes " +
                                      std::to_string(t.count * esize));
         const unsigned char* src = data + b;
-        T* dst = staged.data() + t.offset;
+        if (counter) {
+            for (std::size_t i = 0; i < t.count; ++i)
+                counters[t.offset + i] = get_le<std::int64_t>(src + 8 * i);
+            continue;
+        }
+        T* dst = (t.role == tensor_role::parameter ? params.data() : buffers.data()) + t.offset;
         // F32 <-> F64 converts (as tensor.to(dtype) would); same dtype copies bits.
         for (std::size_t i = 0; i < t.count; ++i)
             dst[i] = esize == 4 ? static_cast<T>(get_le<float>(src + 4 * i))
                                 : static_cast<T>(get_le<double>(src + 8 * i));
     }
-    std::copy(staged.begin(), staged.end(), params.begin());
+    // Element by element: a network without buffers has empty blocks, and g++ 12 at -O3 warns
+    // (-Wnonnull) about std::copy into an empty span's null pointer.
+    for (std::size_t i = 0; i < params.size(); ++i)
+        state.params[i] = params[i];
+    for (std::size_t i = 0; i < buffers.size(); ++i)
+        state.buffers[i] = buffers[i];
+    for (std::size_t i = 0; i < counters.size(); ++i)
+        state.counters[i] = counters[i];
     return meta;
 }
 
+/// Checks the sizes of the blocks a caller gives for network<Net, In>: a wrong size is a
+/// programming error (std::invalid_argument), not a file error.
 template<class Net, class In>
-void check_parameter_count(std::size_t n, const char* function) {
-    constexpr std::size_t expected = network<Net, In>::parameter_count;
-    if (n != expected)
-        throw std::invalid_argument(std::string("typenet::") + function + ": " + std::to_string(n) +
-                                    " parameters given but '" + network<Net, In>::signature() +
-                                    "' has " + std::to_string(expected));
+void check_block_size(std::size_t n, std::size_t expected, const char* what, const char* function) {
+    if (n == expected)
+        return;
+    std::string m = "typenet::";
+    m += function;
+    m += ": ";
+    m += std::to_string(n);
+    m += ' ';
+    m += what;
+    m += " given but '";
+    m += network<Net, In>::signature();
+    m += "' has ";
+    m += std::to_string(expected);
+    throw std::invalid_argument(m);
+}
+
+/// Whether network<Net, In> has state beyond its parameters (batch_norm's buffers and counters).
+template<class Net, class In>
+inline constexpr bool has_buffers_v =
+    network<Net, In>::buffer_count > 0 || network<Net, In>::batch_node_count > 0;
+
+template<class Net, class In, class T, class B, class C>
+void save_state(std::span<T> params, std::span<B> buffers, std::span<C> counters,
+                const std::filesystem::path& path, const safetensors_metadata& extra) {
+    using value_t = std::remove_const_t<T>;
+    static_assert(std::is_same_v<std::remove_const_t<B>, value_t>,
+                  "typenet::save_safetensors: the buffers must have the parameters' type");
+    static_assert(std::is_same_v<std::remove_const_t<C>, std::int64_t>,
+                  "typenet::save_safetensors: the batch counters are std::int64_t");
+    using net = network<Net, In>;
+    check_block_size<Net, In>(params.size(), net::parameter_count, "parameters",
+                              "save_safetensors");
+    check_block_size<Net, In>(buffers.size(), net::buffer_count, "buffer values",
+                              "save_safetensors");
+    check_block_size<Net, In>(counters.size(), net::batch_node_count, "batch counters",
+                              "save_safetensors");
+    write_safetensors<value_t>(path, net::signature(), stored_tensors<Net, In>(),
+                               {std::span<const value_t>(params.data(), params.size()),
+                                std::span<const value_t>(buffers.data(), buffers.size()),
+                                std::span<const std::int64_t>(counters.data(), counters.size())},
+                               extra);
+}
+
+template<class Net, class In, class T>
+safetensors_metadata load_state(std::span<T> params, std::span<T> buffers,
+                                std::span<std::int64_t> counters,
+                                const std::filesystem::path& path) {
+    static_assert(!std::is_const_v<T>,
+                  "typenet::load_safetensors: the parameters and buffers must be mutable");
+    (void)safetensors_dtype<T>();
+    using net = network<Net, In>;
+    check_block_size<Net, In>(params.size(), net::parameter_count, "parameters",
+                              "load_safetensors");
+    check_block_size<Net, In>(buffers.size(), net::buffer_count, "buffer values",
+                              "load_safetensors");
+    check_block_size<Net, In>(counters.size(), net::batch_node_count, "batch counters",
+                              "load_safetensors");
+    return read_safetensors<T>(path, net::signature(), stored_tensors<Net, In>(),
+                               {params, buffers, counters});
 }
 
 } // namespace detail
@@ -393,43 +517,72 @@ void check_parameter_count(std::size_t n, const char* function) {
 /// atomically; `extra` is added to the file's metadata (keys "typenet.signature" and
 /// "typenet.format_version" are reserved; "format" is always "pt").
 /// Throws io_error (the target untouched) if the file cannot be written.
+/// For a network without buffers (no batch_norm); one with them saves through the overload that
+/// takes buffers and counters too, or through its model.
 ///
 ///     typenet::save_safetensors<dsl::lenet5, dsl::lenet5_input>(params, "lenet5.safetensors");
 template<class Net, class In, class T, std::size_t N>
 void save_safetensors(std::span<T, N> params, const std::filesystem::path& path,
                       const safetensors_metadata& extra = {}) {
-    using value_t = std::remove_const_t<T>;
-    detail::check_parameter_count<Net, In>(params.size(), "save_safetensors");
-    detail::write_safetensors<value_t>(
-        path, network<Net, In>::signature(), detail::stored_tensors<Net, In>(),
-        std::span<const value_t>(params.data(), params.size()), extra);
+    static_assert(!detail::has_buffers_v<Net, In>,
+                  "typenet::save_safetensors: this network has batch_norm buffers and counters, "
+                  "which a weights file holds too: pass them, save_safetensors<Net, In>(params, "
+                  "buffers, batch_counters, path), or save the model");
+    detail::save_state<Net, In>(std::span<T>(params.data(), params.size()),
+                                std::span<const std::remove_const_t<T>>{},
+                                std::span<const std::int64_t>{}, path, extra);
+}
+
+/// Saves the whole state of network<Net, In>: the parameters, the buffers (model::buffers()
+/// order and layout, in the parameters' dtype) and one num_batches_tracked per batch_norm
+/// (model::batch_counters() order, I64 scalars), under PyTorch's state_dict names.
+template<class Net, class In, class T, std::size_t N, class B, std::size_t M, class C,
+         std::size_t K>
+void save_safetensors(std::span<T, N> params, std::span<B, M> buffers,
+                      std::span<C, K> batch_counters, const std::filesystem::path& path,
+                      const safetensors_metadata& extra = {}) {
+    detail::save_state<Net, In>(
+        std::span<T>(params.data(), params.size()), std::span<B>(buffers.data(), buffers.size()),
+        std::span<C>(batch_counters.data(), batch_counters.size()), path, extra);
 }
 
 /// Loads `path` into the parameter block of network<Net, In>. F32 files load into double
 /// parameters and F64 into float (rounded). Throws io_error naming the file if it is missing,
 /// truncated, corrupt, or made for another architecture; `params` is changed only on success.
-/// Returns the file's metadata.
+/// Returns the file's metadata. For a network without buffers (see save_safetensors).
 template<class Net, class In, class T, std::size_t N>
 safetensors_metadata load_safetensors(std::span<T, N> params, const std::filesystem::path& path) {
-    static_assert(!std::is_const_v<T>, "typenet::load_safetensors: the parameters must be mutable");
-    (void)detail::safetensors_dtype<T>();
-    detail::check_parameter_count<Net, In>(params.size(), "load_safetensors");
-    return detail::read_safetensors<T>(path, network<Net, In>::signature(),
-                                       detail::stored_tensors<Net, In>(),
-                                       std::span<T>(params.data(), params.size()));
+    static_assert(!detail::has_buffers_v<Net, In>,
+                  "typenet::load_safetensors: this network has batch_norm buffers and counters, "
+                  "which a weights file holds too: pass them, load_safetensors<Net, In>(params, "
+                  "buffers, batch_counters, path), or load the model");
+    return detail::load_state<Net, In>(std::span<T>(params.data(), params.size()), std::span<T>{},
+                                       std::span<std::int64_t>{}, path);
 }
 
-/// Saves a model's parameters; see the span overload.
+/// Loads the whole state of network<Net, In> (see the saving overload); the buffers convert
+/// between F32 and F64 as the parameters do, the counters must be I64. Every block is changed
+/// only on success.
+template<class Net, class In, class T, std::size_t N, std::size_t M, std::size_t K>
+safetensors_metadata load_safetensors(std::span<T, N> params, std::span<T, M> buffers,
+                                      std::span<std::int64_t, K> batch_counters,
+                                      const std::filesystem::path& path) {
+    return detail::load_state<Net, In>(
+        std::span<T>(params.data(), params.size()), std::span<T>(buffers.data(), buffers.size()),
+        std::span<std::int64_t>(batch_counters.data(), batch_counters.size()), path);
+}
+
+/// Saves a model's parameters, buffers and batch counters; see the span overloads.
 template<class Net, class In, class T>
 void save_safetensors(const model<Net, In, T>& m, const std::filesystem::path& path,
                       const safetensors_metadata& extra = {}) {
-    save_safetensors<Net, In>(m.parameters(), path, extra);
+    save_safetensors<Net, In>(m.parameters(), m.buffers(), m.batch_counters(), path, extra);
 }
 
-/// Loads a model's parameters; see the span overload.
+/// Loads a model's parameters, buffers and batch counters; see the span overloads.
 template<class Net, class In, class T>
 safetensors_metadata load_safetensors(model<Net, In, T>& m, const std::filesystem::path& path) {
-    return load_safetensors<Net, In>(m.parameters(), path);
+    return load_safetensors<Net, In>(m.parameters(), m.buffers(), m.batch_counters(), path);
 }
 
 } // namespace typenet

@@ -6,8 +6,10 @@
 // - `generate` wrote torch_bn.safetensors / torch_bn_expected.json (bn_net's state_dict after
 //   three training batches), which `loads_a_state_dict_written_by_pytorch` reproduces (run by CI).
 // - `check DIR` reads the bn_net file and logits that `exports_for_the_pytorch_check` writes when
-//   TYPENET_SAFETENSORS_EXPORT=DIR is set (with safetensors_test.cpp's LeNet-5 export; not run by
-//   CI), loads them with load_state_dict(strict=True) and compares. Last result:
+//   TYPENET_SAFETENSORS_EXPORT=DIR is set (with safetensors_test.cpp's LeNet-5 export), loads
+//   them with load_state_dict(strict=True) and compares: the CTest test
+//   io.safetensors_pytorch_check (tests/io/pytorch_check.sh; skipped without python3-torch).
+//   Last result:
 //     bn_net metadata: {'format': 'pt', 'typenet.signature': '2x8x8 conv<3,3,filters<4>,
 //       padding<1>> batch_norm relu conv<3,3,filters<4>,padding<1>> batch_norm relu
 //       conv<3,3,filters<4>,padding<1>> batch_norm add<8,3> relu conv<3,3,filters<6>,stride<2>,

@@ -6,8 +6,9 @@
 // - `generate` wrote torch_small.safetensors / torch_small_expected.json, which the test
 //   `loads_a_file_written_by_pytorch` reproduces below (run by CI).
 // - `check DIR` reads the LeNet-5 file and logits this test writes when
-//   TYPENET_SAFETENSORS_EXPORT=DIR is set (not run by CI; it also checks the batch-norm network
-//   safetensors_buffers_test.cpp exports, so run both with the variable set). Last result:
+//   TYPENET_SAFETENSORS_EXPORT=DIR is set (it also checks the batch-norm network
+//   safetensors_buffers_test.cpp exports): the CTest test io.safetensors_pytorch_check
+//   (tests/io/pytorch_check.sh; skipped without python3-torch). Last result:
 //     lenet5 metadata: {'format': 'pt', 'typenet.signature': '1x28x28 conv<5,5,filters<6>> relu
 //       maxpool<2> conv<5,5,filters<16>> relu maxpool<2> dense<120> relu dense<84> relu
 //       dense<10> softmax_ce', 'typenet.format_version': '1', 'run': 'export'}

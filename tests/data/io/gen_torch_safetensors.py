@@ -4,8 +4,9 @@
 Debian has no `safetensors` package, so the format is written and read here with json + struct,
 following https://github.com/huggingface/safetensors (8-byte little-endian header length, JSON
 header, raw little-endian data, tensors ordered by decreasing element size as the reference
-writer does, so each starts at a multiple of its size). CI does not run this script; its outputs
-are committed.
+writer does, so each starts at a multiple of its size). `generate`'s outputs are committed;
+`check` is the CTest test io.safetensors_pytorch_check (tests/io/pytorch_check.sh), which runs
+where python3-torch is installed and is skipped elsewhere.
 
 1. `gen_torch_safetensors.py generate` (run from anywhere) writes, next to this script:
      torch_small.safetensors   the parameters of a PyTorch nn.Sequential (default init, seed 0)

@@ -129,9 +129,11 @@ public:
                  std::size_t batch, SampleFn&& sample, std::span<T> grad) {
         check_sizes(buffers, grad, "accumulate");
         if constexpr (batch_statistics) {
-            if (options.training)
+            if (options.training) {
+                auto no_visit = [](std::size_t, const output_type&) {};
                 return batch_pass_of(params, buffers, options, batch, sample, grad.data(), true,
-                                     [](std::size_t, const output_type&) {});
+                                     no_visit);
+            }
         }
         return sample_pass(params, buffers, options, batch, sample, grad);
     }

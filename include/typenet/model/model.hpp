@@ -106,8 +106,8 @@ public:
             if (training_)
                 return run_single<true>(x, index, true);
         }
-        return state_->ws.template forward_backward<true>(
-            state_->params, state_->buffers, ctx, x.view(), index, state_->ws.gradients());
+        return state_->ws.template forward_backward<true>(state_->params, state_->buffers, ctx,
+                                                          x.view(), index, state_->ws.gradients());
     }
     /// dL/dx of the last forward_backward.
     const input_type& input_gradient() const { return state_->ws.input_gradient(); }
@@ -157,9 +157,9 @@ public:
         pass_context sample_ctx = ctx;
         for (std::size_t k = 0; k < xs.size(); ++k) {
             sample_ctx.sample = k;
-            loss += state_->ws.template forward_backward<false>(
-                state_->params, state_->buffers, sample_ctx, xs[k].view(), idx[k],
-                state_->ws.gradients(), scale);
+            loss += state_->ws.template forward_backward<false>(state_->params, state_->buffers,
+                                                                sample_ctx, xs[k].view(), idx[k],
+                                                                state_->ws.gradients(), scale);
         }
         return loss;
     }
@@ -233,8 +233,8 @@ private:
         return run_pass<InputGradient>(&sh, backward, T{1});
     }
 
-    T run_batch(std::span<const input_type> xs, std::span<const std::size_t> labels,
-                bool backward, T scale) {
+    T run_batch(std::span<const input_type> xs, std::span<const std::size_t> labels, bool backward,
+                T scale) {
         reserve(xs.size());
         auto& states = state_->batch.states;
         for (std::size_t k = 0; k < xs.size(); ++k)
@@ -249,8 +249,22 @@ private:
         return run_pass<false>(&sh, backward, scale);
     }
 
+    /// A training pass over the batch; when it throws (batch_norm's batch of one), the step and
+    /// the counters that begin_pass advanced go back, as the buffers do (batch_pass::run): a
+    /// failed pass changes nothing.
     template<bool InputGradient>
     T run_pass(typename pass_t::share* sh, bool backward, T scale) {
+        try {
+            return run_phases<InputGradient>(sh, backward, scale);
+        } catch (...) {
+            --step_;
+            for (auto& n : state_->counters)
+                --n;
+            throw;
+        }
+    }
+    template<bool InputGradient>
+    T run_phases(typename pass_t::share* sh, bool backward, T scale) {
         typename pass_t::arguments args;
         args.params = state_->params.data();
         args.buffers = state_->buffers.data();

@@ -3,9 +3,9 @@
 // expect-error: typenet::dropout: the drop probability N/D of dropout<std::ratio<N, D>>
 // expect-trait: typenet::dropout_probability_valid<typenet::dropout<std::ratio<1, 1> ?> ?>
 
-#include "typenet.hpp"
-
 #include <ratio>
+
+#include "typenet.hpp"
 
 namespace cf {
 using input = typenet::shape<6>;

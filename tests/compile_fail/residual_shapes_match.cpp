@@ -1,7 +1,8 @@
 // Rule residual_shapes_match (compose/residual.hpp): a valid 3x3 conv makes 4x6x6 into 4x4x4, so
 // Block(x) + x has no meaning; the one error names both shapes through the trait.
 // expect-error: typenet::residual: the block's output and the shortcut's output
-// expect-trait: typenet::residual_shapes_match<.*typenet::shape<4, 4, 4>, typenet::shape<4, 6, 6> ?>
+// expect-trait: typenet::residual_shapes_match<.*typenet::shape<4, 4, 4>, typenet::shape<4, 6, 6>
+// ?>
 
 #include "typenet.hpp"
 

@@ -193,8 +193,10 @@ static_assert(tn::dropout_probability_valid<tn::dropout<std::ratio<0, 1>>>::valu
 static_assert(tn::dropout_probability_valid<tn::dropout<std::ratio<999, 1000>>>::value);
 static_assert(!tn::dropout_probability_valid<tn::dropout<std::ratio<1, 1>>>::value);
 static_assert(!tn::dropout_probability_valid<tn::dropout<std::ratio<3, 2>>>::value);
-static_assert(tn::residual_shapes_match<tn::residual<tn::relu>, shape<2, 3, 3>, shape<2, 3, 3>>::value);
-static_assert(!tn::residual_shapes_match<tn::residual<tn::relu>, shape<2, 3, 3>, shape<2, 4, 4>>::value);
+static_assert(
+    tn::residual_shapes_match<tn::residual<tn::relu>, shape<2, 3, 3>, shape<2, 3, 3>>::value);
+static_assert(
+    !tn::residual_shapes_match<tn::residual<tn::relu>, shape<2, 3, 3>, shape<2, 4, 4>>::value);
 
 // A real network passes the same fold.
 static_assert(seq_fits<tn::dsl::lenet5, tn::dsl::lenet5_input>::value);

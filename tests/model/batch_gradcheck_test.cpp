@@ -8,6 +8,8 @@
 // call, where batch norm normalises over the sample's planes).
 #define BOOST_TEST_MODULE model.batch_gradcheck
 
+#include "typenet/optim/init.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -23,7 +25,6 @@
 
 #include "../support/check.hpp"
 #include "typenet.hpp"
-#include "typenet/optim/init.hpp"
 
 namespace tn = typenet;
 using tn::shape;
@@ -35,17 +36,16 @@ using conv3 = tn::conv<3, 3, tn::filters<F>, tn::padding<1>>;
 // tanh, not relu: the loss is smooth everywhere, so no difference quotient crosses a kink.
 using cnn_net = tn::seq<
     conv3<3>, tn::batch_norm, tn::tanh, tn::residual<tn::seq<conv3<3>, tn::batch_norm, tn::tanh>>,
-    tn::residual<tn::seq<tn::conv<3, 3, tn::filters<4>, tn::stride<2>, tn::padding<1>>,
-                         tn::batch_norm>,
-                 tn::seq<tn::conv<1, 1, tn::filters<4>, tn::stride<2>>, tn::batch_norm>>,
+    tn::residual<
+        tn::seq<tn::conv<3, 3, tn::filters<4>, tn::stride<2>, tn::padding<1>>, tn::batch_norm>,
+        tn::seq<tn::conv<1, 1, tn::filters<4>, tn::stride<2>>, tn::batch_norm>>,
     tn::tanh, tn::global_avgpool, tn::dense<5>, tn::batch_norm, tn::dropout<std::ratio<1, 3>>,
     tn::tanh, tn::dense<3>, tn::softmax_ce>;
 using cnn_in = shape<2, 6, 6>;
 
-using mlp_net =
-    tn::seq<tn::dense<4>, tn::batch_norm, tn::sigmoid,
-            tn::residual<tn::seq<tn::dense<4>, tn::batch_norm, tn::tanh, tn::dense<4>>>,
-            tn::dropout<std::ratio<1, 4>>, tn::dense<3>, tn::softmax_ce>;
+using mlp_net = tn::seq<tn::dense<4>, tn::batch_norm, tn::sigmoid,
+                        tn::residual<tn::seq<tn::dense<4>, tn::batch_norm, tn::tanh, tn::dense<4>>>,
+                        tn::dropout<std::ratio<1, 4>>, tn::dense<3>, tn::softmax_ce>;
 using mlp_in = shape<3>;
 
 // BatchNorm2d only: a batch of one still has more than one value per channel.
@@ -63,7 +63,9 @@ struct problem {
     std::vector<typename model_t::input_type> xs;
     std::vector<std::size_t> labels;
 
-    explicit problem(std::size_t batch, unsigned data_seed) : xs(batch), labels(batch) {
+    explicit problem(std::size_t batch, unsigned data_seed)
+        : xs(batch)
+        , labels(batch) {
         tn::init_parameters(*m, tn::init_scheme::pytorch_default, data_seed);
         std::mt19937_64 rng(data_seed + 1);
         std::uniform_real_distribution<double> u(-1, 1);
@@ -103,8 +105,9 @@ struct problem {
     double check(const std::string& what) {
         m->seed(seed, step);
         m->zero_grad();
-        const double analytic_loss = m->forward_backward(
-            std::span<const typename model_t::input_type>(xs), std::span<const std::size_t>(labels));
+        const double analytic_loss =
+            m->forward_backward(std::span<const typename model_t::input_type>(xs),
+                                std::span<const std::size_t>(labels));
         const double probe_loss = loss();
         BOOST_TEST(std::abs(analytic_loss - probe_loss) <= 1e-12 * std::abs(probe_loss),
                    what << " loss " << analytic_loss << " vs " << probe_loss);

@@ -31,25 +31,27 @@ using value_types = std::tuple<float, double>;
 
 template<std::size_t F>
 using conv3 = tn::conv<3, 3, tn::filters<F>, tn::padding<1>>;
-using cnn_net = tn::seq<
-    conv3<4>, tn::batch_norm, tn::relu,
-    tn::residual<tn::seq<conv3<4>, tn::batch_norm, tn::relu, conv3<4>, tn::batch_norm>>, tn::relu,
-    tn::residual<tn::seq<tn::conv<3, 3, tn::filters<6>, tn::stride<2>, tn::padding<1>>,
-                         tn::batch_norm, tn::relu, conv3<6>, tn::batch_norm>,
-                 tn::seq<tn::conv<1, 1, tn::filters<6>, tn::stride<2>>, tn::batch_norm>>,
-    tn::relu, tn::global_avgpool, tn::dense<8>, tn::batch_norm, tn::relu,
-    tn::dropout<std::ratio<1, 4>>, tn::dense<5>, tn::softmax_ce>;
+using cnn_net =
+    tn::seq<conv3<4>, tn::batch_norm, tn::relu,
+            tn::residual<tn::seq<conv3<4>, tn::batch_norm, tn::relu, conv3<4>, tn::batch_norm>>,
+            tn::relu,
+            tn::residual<tn::seq<tn::conv<3, 3, tn::filters<6>, tn::stride<2>, tn::padding<1>>,
+                                 tn::batch_norm, tn::relu, conv3<6>, tn::batch_norm>,
+                         tn::seq<tn::conv<1, 1, tn::filters<6>, tn::stride<2>>, tn::batch_norm>>,
+            tn::relu, tn::global_avgpool, tn::dense<8>, tn::batch_norm, tn::relu,
+            tn::dropout<std::ratio<1, 4>>, tn::dense<5>, tn::softmax_ce>;
 using cnn_in = shape<2, 8, 8>;
 // The script keys its masks by the dropout's node position.
-static_assert(std::is_same_v<tn::network<cnn_net, cnn_in>::layer<23>, tn::dropout<std::ratio<1, 4>>>);
+static_assert(
+    std::is_same_v<tn::network<cnn_net, cnn_in>::layer<23>, tn::dropout<std::ratio<1, 4>>>);
 
-using mlp_net = tn::seq<
-    tn::dense<6>, tn::batch_norm, tn::relu,
-    tn::residual<tn::seq<tn::dense<6>, tn::batch_norm, tn::relu, tn::dropout<std::ratio<1, 2>>,
-                         tn::dense<6>>>,
-    tn::relu, tn::dense<3>, tn::softmax_ce>;
+using mlp_net = tn::seq<tn::dense<6>, tn::batch_norm, tn::relu,
+                        tn::residual<tn::seq<tn::dense<6>, tn::batch_norm, tn::relu,
+                                             tn::dropout<std::ratio<1, 2>>, tn::dense<6>>>,
+                        tn::relu, tn::dense<3>, tn::softmax_ce>;
 using mlp_in = shape<5>;
-static_assert(std::is_same_v<tn::network<mlp_net, mlp_in>::layer<6>, tn::dropout<std::ratio<1, 2>>>);
+static_assert(
+    std::is_same_v<tn::network<mlp_net, mlp_in>::layer<6>, tn::dropout<std::ratio<1, 2>>>);
 
 namespace {
 
@@ -59,7 +61,7 @@ struct reference {
     std::span<const double> train_grads, train_buffers, eval_logits;
     double eval_loss;
     std::span<const double> eval_grads;
-    std::span<const char* const> param_names, buffer_names;
+    std::span<const char*const> param_names, buffer_names;
 };
 #define BATCH_REFERENCE(p)                                                                         \
     reference {                                                                                    \
@@ -97,8 +99,8 @@ void check_batch(const reference& r, const std::string& what) {
     std::vector<typename model_t::input_type> xs(batch);
     std::vector<std::size_t> labels(batch);
     for (std::size_t k = 0; k < batch; ++k) {
-        std::transform(r.x.begin() + k * In::size, r.x.begin() + (k + 1) * In::size,
-                       xs[k].begin(), [](double v) { return T(v); });
+        std::transform(r.x.begin() + k * In::size, r.x.begin() + (k + 1) * In::size, xs[k].begin(),
+                       [](double v) { return T(v); });
         labels[k] = static_cast<std::size_t>(r.labels[k]);
     }
     const std::span<const typename model_t::input_type> in(xs);

@@ -103,9 +103,9 @@ struct slot_shape;
 template<class Nodes, class In, class Node, std::size_t Index,
          bool Join = is_residual_add_v<typename Node::layer>>
 struct node_out {
-    using type = typename layer_out<typename Node::layer,
-                                    typename slot_shape<Nodes, In, Node::in>::type, Index,
-                                    Nodes::size>::type;
+    using type =
+        typename layer_out<typename Node::layer, typename slot_shape<Nodes, In, Node::in>::type,
+                           Index, Nodes::size>::type;
 };
 template<class Main, class Skip>
 constexpr bool both_shapes() {
@@ -122,14 +122,13 @@ template<class Nodes, class In, class Node, std::size_t Index>
 struct node_out<Nodes, In, Node, Index, true> {
     using main = typename slot_shape<Nodes, In, Node::in>::type;
     using skip = typename slot_shape<Nodes, In, Node::skip>::type;
-    using type = std::conditional_t<check_join<typename Node::layer, main, skip>(), main,
-                                    invalid_shape>;
+    using type =
+        std::conditional_t<check_join<typename Node::layer, main, skip>(), main, invalid_shape>;
 };
 
 template<class Nodes, class In, std::size_t K>
 struct slot_shape {
-    using type =
-        typename node_out<Nodes, In, typename type_at<K - 1, Nodes>::type, K - 1>::type;
+    using type = typename node_out<Nodes, In, typename type_at<K - 1, Nodes>::type, K - 1>::type;
 };
 template<class Nodes, class In>
 struct slot_shape<Nodes, In, 0> {
@@ -291,14 +290,13 @@ public:
     static constexpr bool uses_context = [] {
         return []<std::size_t... I>(std::index_sequence<I...>) {
             return (false || ... || uses_pass_context_v<layer<I>>);
-        }(std::make_index_sequence<layer_count>{});
+        }
+        (std::make_index_sequence<layer_count>{});
     }();
 
     /// Whether node K's backward must ADD its input gradient to the slot it reads, because a later
     /// node (which runs earlier in the backward pass) reads that slot too and wrote it first.
-    static constexpr bool adds_input_gradient(std::size_t k) {
-        return adds_to(k, reads[k], true);
-    }
+    static constexpr bool adds_input_gradient(std::size_t k) { return adds_to(k, reads[k], true); }
     /// Whether any node does (the network has a residual).
     static constexpr bool any_adds = [] {
         for (std::size_t k = 0; k < layer_count; ++k)
@@ -367,8 +365,8 @@ public:
                       "typenet::network::backward: this network has buffers or residuals; use "
                       "the sample_state overload");
         scratch<T> none{};
-        backward_nodes<0, body_count, InputGradient>(
-            params, static_cast<const T*>(nullptr), pass_context{}, acts, grads, none, dparams);
+        backward_nodes<0, body_count, InputGradient>(params, static_cast<const T*>(nullptr),
+                                                     pass_context{}, acts, grads, none, dparams);
     }
 
     /// Nodes [From, To) for one sample: acts[reads of those nodes] must hold their inputs.
@@ -445,8 +443,7 @@ public:
         for (std::size_t s = 0; s < S; ++s) {
             ctx.sample = first + s;
             backward_nodes<0, batched_tail_from, InputGradient>(
-                params, buffers, ctx, states[s].acts, states[s].grads, states[s].scratch_,
-                dparams);
+                params, buffers, ctx, states[s].acts, states[s].grads, states[s].scratch_, dparams);
         }
     }
 
@@ -483,7 +480,8 @@ public:
     static void init_buffers(T* buffers) {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (init_buffers_of<I>(buffers), ...);
-        }(std::make_index_sequence<layer_count>{});
+        }
+        (std::make_index_sequence<layer_count>{});
     }
 
     /// The names PyTorch gives the batch-statistics nodes' step counters
@@ -492,7 +490,8 @@ public:
         std::vector<std::string> out;
         [&]<std::size_t... B>(std::index_sequence<B...>) {
             (out.push_back(node_at<batch_nodes[B]>::path::str() + ".num_batches_tracked"), ...);
-        }(std::make_index_sequence<batch_node_count>{});
+        }
+        (std::make_index_sequence<batch_node_count>{});
         return out;
     }
 
@@ -511,13 +510,12 @@ private:
         (forward_node<From + I>(params, buffers, ctx, acts), ...);
     }
     template<std::size_t From, std::size_t To, bool InputGradient, class T, std::size_t... K>
-    static void backward_down_to([[maybe_unused]] const T* params,
-                                 [[maybe_unused]] const T* buffers,
-                                 [[maybe_unused]] const pass_context& ctx,
-                                 [[maybe_unused]] const activations<T>& acts,
-                                 [[maybe_unused]] activations<T>& grads,
-                                 [[maybe_unused]] scratch<T>& scratch_,
-                                 [[maybe_unused]] T* dparams, std::index_sequence<K...>) {
+    static void
+    backward_down_to([[maybe_unused]] const T* params, [[maybe_unused]] const T* buffers,
+                     [[maybe_unused]] const pass_context& ctx,
+                     [[maybe_unused]] const activations<T>& acts,
+                     [[maybe_unused]] activations<T>& grads, [[maybe_unused]] scratch<T>& scratch_,
+                     [[maybe_unused]] T* dparams, std::index_sequence<K...>) {
         // Nodes run last to first: step K handles node To - 1 - K.
         (backward_node<To - 1 - K, InputGradient>(params, buffers, ctx, acts, grads, scratch_,
                                                   dparams),
@@ -533,8 +531,7 @@ private:
     template<std::size_t S, class T, std::size_t... K>
     static void backward_tail([[maybe_unused]] const T* params, [[maybe_unused]] const T* buffers,
                               [[maybe_unused]] std::array<sample_state<T>, S>& states,
-                              [[maybe_unused]] T* dparams,
-                              [[maybe_unused]] const pass_context& ctx,
+                              [[maybe_unused]] T* dparams, [[maybe_unused]] const pass_context& ctx,
                               std::index_sequence<K...>) {
         (backward_node_chunk<body_count - 1 - K, S>(params, buffers, states, dparams, ctx), ...);
     }

@@ -142,16 +142,14 @@ template<class Block, class Shortcut, class Path, std::size_t In, std::size_t In
 struct flatten_item<residual<Block, Shortcut>, Path, In, Index> {
     using block = flatten_branch<Block, block_path<Path>, In, Index>;
     using shortcut = flatten_branch<Shortcut, shortcut_path<Path>, In, block::next>;
-    using nodes = typename concat<
-        typename block::nodes, typename shortcut::nodes,
-        type_list<node<residual_add<residual<Block, Shortcut>>, block::out, shortcut::out, Path>>>::
-        type;
+    using nodes = typename concat<typename block::nodes, typename shortcut::nodes,
+                                  type_list<node<residual_add<residual<Block, Shortcut>>,
+                                                 block::out, shortcut::out, Path>>>::type;
     static constexpr std::size_t out = shortcut::next + 1, next = shortcut::next + 1;
 };
 
 /// The nodes of network type Net, as a type_list of node<...>.
 template<class Net>
-using program_of =
-    typename flatten_items<typename items_of<Net>::type, root_path, 0, 0, 0>::nodes;
+using program_of = typename flatten_items<typename items_of<Net>::type, root_path, 0, 0, 0>::nodes;
 
 } // namespace typenet::detail

@@ -89,10 +89,10 @@ inline constexpr bool has_batch_statistics_v = requires {
 
 namespace detail {
 template<class L, class In, class T>
-concept context_layer_for =
-    requires(const pass_context& c, const T* p, const T* b, T* g, tensor_view<const T, In> x,
-             tensor_view<T, In> dx, tensor_view<T, typename L::template out_shape<In>> y,
-             tensor_view<const T, typename L::template out_shape<In>> cy) {
+concept context_layer_for = requires(const pass_context& c, const T* p, const T* b, T* g,
+                                     tensor_view<const T, In> x, tensor_view<T, In> dx,
+                                     tensor_view<T, typename L::template out_shape<In>> y,
+                                     tensor_view<const T, typename L::template out_shape<In>> cy) {
     L::template forward<In>(c, p, b, x, y);
     L::template backward<In>(c, p, b, x, cy, cy, dx, g);
 };

@@ -24,6 +24,8 @@
 #include <boost/hana/at.hpp>
 #include <boost/hana/tuple.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <utility>
 
@@ -58,20 +60,27 @@ struct batch_pass {
     template<std::size_t... B>
     static auto make_partials(std::index_sequence<B...>) -> boost::hana::tuple<partial<B>...>;
     template<std::size_t... B>
-    static auto make_statistics(std::index_sequence<B...>)
-        -> boost::hana::tuple<statistics<B>...>;
+    static auto make_statistics(std::index_sequence<B...>) -> boost::hana::tuple<statistics<B>...>;
     using partials = decltype(make_partials(std::make_index_sequence<batch_node_count>{}));
-    using batch_statistics =
-        decltype(make_statistics(std::make_index_sequence<batch_node_count>{}));
+    using node_statistics = decltype(make_statistics(std::make_index_sequence<batch_node_count>{}));
+    /// What a pass keeps for the whole batch: every batch node's statistics, and the buffers as
+    /// they were before the pass (put back when a phase throws).
+    struct batch_statistics {
+        node_statistics nodes{};
+        std::array<T, net::buffer_count> buffers_before{};
+    };
 
     /// One thread's share of the batch: samples [first, first + count), their states and labels,
-    /// the thread's gradient sink and partial sums, and its summed loss.
+    /// the thread's gradient sink and partial sums, and its summed loss. With clear_grad the
+    /// pass overwrites the sink instead of adding to it: the phase that first writes it zeroes it
+    /// first, so a pass that fails before (batch_norm's batch of one) leaves it as it was.
     struct share {
         sample_state* states = nullptr;
         const std::size_t* labels = nullptr;
         std::size_t first = 0;
         std::size_t count = 0;
         T* grad = nullptr;
+        bool clear_grad = false;
         partials* part = nullptr;
         T loss{};
     };
@@ -86,21 +95,32 @@ struct batch_pass {
     };
 
     /// Runs a training pass: `phase(job, context)` must call job(context, t) for every thread
-    /// t < n and return when all have returned (a thread_pool's run, or a loop). With `backward`
-    /// false the pass stops after the forward (the samples' outputs are then in their states).
-    /// With InputGradient, the first node's input gradient (dL/dx of each sample) is computed
-    /// too; without, a first conv skips it.
+    /// t < n and return when all have returned (a thread_pool's run, or a loop), rethrowing what
+    /// a job threw. With `backward` false the pass stops after the forward (the samples' outputs
+    /// are then in their states). With InputGradient, the first node's input gradient (dL/dx of
+    /// each sample) is computed too; without, a first conv skips it.
+    ///
+    /// Each batch node updates its running statistics as soon as it has the batch's; when a
+    /// later phase throws (a BatchNorm1d given a batch of one, after the BatchNorm2d layers before
+    /// it had their statistics), every buffer is put back as it was before the pass.
     template<bool InputGradient, class RunPhase>
     static void run(arguments& args, share* shares, std::size_t n, bool backward,
                     RunPhase&& phase) {
         context c{&args, shares, n};
-        forward_phases<0>(c, phase);
-        if (!backward) {
-            phase(&job<last_forward_job, 0, InputGradient>, &c);
-            return;
+        auto& before = args.stats->buffers_before;
+        std::copy_n(args.buffers, before.size(), before.begin());
+        try {
+            forward_phases<0>(c, phase);
+            if (!backward) {
+                phase(&job<last_forward_job, 0, InputGradient>, &c);
+                return;
+            }
+            phase(&job<loss_job, 0, InputGradient>, &c);
+            backward_phases<batch_node_count, InputGradient>(c, phase);
+        } catch (...) {
+            std::copy(before.begin(), before.end(), args.buffers);
+            throw;
         }
-        phase(&job<loss_job, 0, InputGradient>, &c);
-        backward_phases<batch_node_count, InputGradient>(c, phase);
     }
 
 private:
@@ -164,8 +184,8 @@ private:
             ctx.sample = sh.first + s;
             if constexpr (I > 0)
                 apply_forward<I - 1>(a, st);
-            net::template forward_nodes<segment_begin(I), segment_end(I)>(a.params, a.buffers,
-                                                                          ctx, st.acts);
+            net::template forward_nodes<segment_begin(I), segment_end(I)>(a.params, a.buffers, ctx,
+                                                                          st.acts);
             if constexpr (I < batch_node_count)
                 layer<I>::template forward_reduce<input<I>>(
                     cview(boost::hana::at_c<net::reads[node<I>]>(st.acts)),
@@ -176,10 +196,10 @@ private:
     template<std::size_t B>
     static void apply_forward(const arguments& a, sample_state& st) {
         constexpr std::size_t k = node<B>;
-        layer<B>::template forward_apply<input<B>>(
-            a.params + net::offsets[k], boost::hana::at_c<B>(*a.stats).state,
-            cview(boost::hana::at_c<net::reads[k]>(st.acts)),
-            boost::hana::at_c<k + 1>(st.acts).view());
+        layer<B>::template forward_apply<input<B>>(a.params + net::offsets[k],
+                                                   boost::hana::at_c<B>(a.stats->nodes).state,
+                                                   cview(boost::hana::at_c<net::reads[k]>(st.acts)),
+                                                   boost::hana::at_c<k + 1>(st.acts).view());
     }
 
     /// On one thread: the threads' partials merged in thread order; the batch's statistics.
@@ -187,10 +207,11 @@ private:
     static void combine_forward(context& c) {
         auto merged = boost::hana::at_c<B>(*c.shares[0].part).forward;
         for (std::size_t t = 1; t < c.n; ++t)
-            layer<B>::template merge<input<B>>(merged, boost::hana::at_c<B>(*c.shares[t].part).forward);
-        layer<B>::template forward_combine<input<B>>(merged, c.args->buffers +
-                                                                 net::buffer_offsets[node<B>],
-                                                     boost::hana::at_c<B>(*c.args->stats).state);
+            layer<B>::template merge<input<B>>(merged,
+                                               boost::hana::at_c<B>(*c.shares[t].part).forward);
+        layer<B>::template forward_combine<input<B>>(
+            merged, c.args->buffers + net::buffer_offsets[node<B>],
+            boost::hana::at_c<B>(c.args->stats->nodes).state);
     }
 
     /// The last segment's forward (after the last batch node), the loss, the last segment's
@@ -198,6 +219,8 @@ private:
     template<bool InputGradient>
     static void loss_phase(const arguments& a, share& sh) {
         forward_phase<batch_node_count>(a, sh);
+        if (sh.clear_grad)
+            std::fill_n(sh.grad, net::parameter_count, T{});
         if constexpr (batch_node_count > 0)
             boost::hana::at_c<batch_node_count - 1>(*sh.part).backward = {};
         sh.loss = T{};
@@ -212,8 +235,8 @@ private:
             for (auto& v : dlogits)
                 v *= a.scale;
             net::template backward_nodes<segment_begin(batch_node_count), net::body_count,
-                                         InputGradient>(a.params, a.buffers, ctx, st.acts,
-                                                        st.grads, st.scratch_, sh.grad);
+                                         InputGradient>(a.params, a.buffers, ctx, st.acts, st.grads,
+                                                        st.scratch_, sh.grad);
             if constexpr (batch_node_count > 0)
                 reduce_backward<batch_node_count - 1>(a, st, sh);
         }
@@ -223,7 +246,8 @@ private:
     static void reduce_backward(const arguments& a, sample_state& st, share& sh) {
         constexpr std::size_t k = node<B>;
         layer<B>::template backward_reduce<input<B>>(
-            boost::hana::at_c<B>(*a.stats).state, cview(boost::hana::at_c<net::reads[k]>(st.acts)),
+            boost::hana::at_c<B>(a.stats->nodes).state,
+            cview(boost::hana::at_c<net::reads[k]>(st.acts)),
             cview(boost::hana::at_c<k + 1>(st.grads)), boost::hana::at_c<B>(*sh.part).backward);
     }
 
@@ -231,10 +255,11 @@ private:
     /// added once (to thread 0's sink).
     template<std::size_t B>
     static void combine_backward(context& c) {
-        auto& merged = boost::hana::at_c<B>(*c.args->stats).backward;
+        auto& merged = boost::hana::at_c<B>(c.args->stats->nodes).backward;
         merged = boost::hana::at_c<B>(*c.shares[0].part).backward;
         for (std::size_t t = 1; t < c.n; ++t)
-            layer<B>::template merge<input<B>>(merged, boost::hana::at_c<B>(*c.shares[t].part).backward);
+            layer<B>::template merge<input<B>>(merged,
+                                               boost::hana::at_c<B>(*c.shares[t].part).backward);
         layer<B>::template backward_combine<input<B>>(merged,
                                                       c.shares[0].grad + net::offsets[node<B>]);
     }
@@ -253,8 +278,8 @@ private:
             net::template emit_input_gradient<k, T>(
                 st.grads, st.scratch_, [&](tensor_view<T, input<B>> dx) {
                     layer<B>::template backward_apply<input<B>>(
-                        a.params + net::offsets[k], boost::hana::at_c<B>(*a.stats).state,
-                        boost::hana::at_c<B>(*a.stats).backward,
+                        a.params + net::offsets[k], boost::hana::at_c<B>(a.stats->nodes).state,
+                        boost::hana::at_c<B>(a.stats->nodes).backward,
                         cview(boost::hana::at_c<net::reads[k]>(st.acts)),
                         cview(boost::hana::at_c<k + 1>(st.grads)), dx);
                 });

@@ -73,8 +73,8 @@ public:
                 }
                 total += l;
             }
-            net::template backward_chunk<false>(params.data(), buffers.data(), states_,
-                                                grad.data(), ctx);
+            net::template backward_chunk<false>(params.data(), buffers.data(), states_, grad.data(),
+                                                ctx);
             return total;
         } else {
             return T{};

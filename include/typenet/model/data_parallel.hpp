@@ -123,15 +123,22 @@ public:
 
     /// The general pass: `buffers` (buffer_count values: batch_norm's running statistics, which a
     /// training pass updates), `options` (mode, dropout seed and step, loss weight). Returns the
-    /// weighted sum of the losses and writes its gradient to `grad`.
+    /// weighted sum of the losses and writes its gradient to `grad`. On an exception (a label
+    /// out of range: std::out_of_range; a training batch with one value per channel of a
+    /// batch_norm: std::invalid_argument) the buffers are as they were; so is `grad` after a
+    /// training pass over the whole batch (a network with batch_norm), which checks every label
+    /// first, while the sample-by-sample pass checks each as it comes and leaves `grad`
+    /// unspecified.
     template<class SampleFn>
     T accumulate(params_span params, std::span<T> buffers, const pass_options<T>& options,
                  std::size_t batch, SampleFn&& sample, std::span<T> grad) {
         check_sizes(buffers, grad, "accumulate");
         if constexpr (batch_statistics) {
-            if (options.training)
+            if (options.training) {
+                auto no_visit = [](std::size_t, const output_type&) {};
                 return batch_pass_of(params, buffers, options, batch, sample, grad.data(), true,
-                                     [](std::size_t, const output_type&) {});
+                                     no_visit);
+            }
         }
         return sample_pass(params, buffers, options, batch, sample, grad);
     }
@@ -170,7 +177,13 @@ public:
             std::remove_reference_t<SampleFn>* sample;
             std::remove_reference_t<Visit>* visit;
             std::size_t active;
-        } ctx{this,  params, const_buffers(buffers), &options, count, &sample, &visit,
+        } ctx{this,
+              params,
+              const_buffers(buffers),
+              &options,
+              count,
+              &sample,
+              &visit,
               std::clamp<std::size_t>(count, 1, n_)};
         pool_.run(
             [](void* p, std::size_t t) {
@@ -240,8 +253,15 @@ private:
             SampleFn* sample;
             std::span<T> grad;
             std::size_t active; // threads with samples
-        } ctx{this,  params, const_buffers(buffers), context_of(options), options.loss_scale,
-              batch, &sample, grad, std::clamp<std::size_t>(batch, 1, n_)};
+        } ctx{this,
+              params,
+              const_buffers(buffers),
+              context_of(options),
+              options.loss_scale,
+              batch,
+              &sample,
+              grad,
+              std::clamp<std::size_t>(batch, 1, n_)};
         // Phase 1: every thread runs its block of samples. Thread 0 adds straight into `grad`
         // (measured at batch 1: copying the block out of a buffer afterwards took twice as long
         // as the sample's forward and backward), the others into their own buffers.
@@ -260,8 +280,8 @@ private:
                 pass_context pc = c.pc;
                 for (; k + Chunk <= end; k += Chunk) {
                     pc.sample = k;
-                    loss += c.self->chunks_[t].forward_backward(c.params, c.buffers, pc,
-                                                                *c.sample, k, sink, c.scale);
+                    loss += c.self->chunks_[t].forward_backward(c.params, c.buffers, pc, *c.sample,
+                                                                k, sink, c.scale);
                 }
                 for (; k < end; ++k) {
                     const auto [x, label] = (*c.sample)(k);
@@ -312,12 +332,16 @@ private:
 
     /// A pass over the whole batch (batch_pass.hpp): loads the samples (checking every label
     /// before anything is computed), runs the phases, reduces the gradients; or, without
-    /// backward, calls visit with every sample's output.
+    /// backward, calls visit with every sample's output. When it throws (a bad label, a batch of
+    /// one through a BatchNorm1d), the buffers and `grad` are as they were.
     template<class SampleFn, class Visit>
     T batch_pass_of(params_span params, std::span<T> buffers, const pass_options<T>& options,
                     std::size_t batch, SampleFn& sample, T* grad, bool backward, Visit& visit) {
-        if (batch == 0)
+        if (batch == 0) {
+            if (grad != nullptr)
+                std::fill(grad, grad + parameter_count, T{});
             return T{};
+        }
         reserve(batch);
         const std::size_t active = std::clamp<std::size_t>(batch, 1, n_);
         for (std::size_t t = 0; t < active; ++t) {
@@ -330,6 +354,7 @@ private:
             sh.count = e - b;
             sh.part = &w.partials;
             sh.grad = t == 0 ? grad : workspaces_[t].gradients().data();
+            sh.clear_grad = true; // zeroed by the loss phase, the first to write it
             sh.loss = T{};
         }
         struct load_context {
@@ -338,7 +363,8 @@ private:
             bool labelled;
             std::size_t active;
         } load{this, &sample, backward, active};
-        // Every thread loads its samples (and zeroes its gradient sink).
+        // Every thread loads its samples. Nothing else is written before every label has passed
+        // its check: the buffers change in the first phase, the gradient sinks in the loss phase.
         pool_.run(
             [](void* p, std::size_t t) {
                 auto& c = *static_cast<load_context*>(p);
@@ -354,8 +380,6 @@ private:
                         (void)label;
                     boost::hana::at_c<0>(w.states[s].acts).view() = x;
                 }
-                if (sh.grad != nullptr)
-                    std::fill(sh.grad, sh.grad + parameter_count, T{});
             },
             &load, active > 1);
         typename pass_t::arguments args;
@@ -365,14 +389,14 @@ private:
         args.scale = options.loss_scale;
         args.stats = &stats_;
         pass_t::template run<false>(args, shares_.data(), active, backward,
-                    [this, active](thread_pool::job_fn job, void* ctx) {
-                        pool_.run(job, ctx, active > 1);
-                    });
+                                    [this, active](thread_pool::job_fn job, void* ctx) {
+                                        pool_.run(job, ctx, active > 1);
+                                    });
         if (!backward) {
             for (std::size_t t = 0; t < active; ++t)
                 for (std::size_t s = 0; s < shares_[t].count; ++s)
-                    visit(shares_[t].first + s, boost::hana::at_c<net::body_count>(
-                                                    batch_[t].states[s].acts));
+                    visit(shares_[t].first + s,
+                          boost::hana::at_c<net::body_count>(batch_[t].states[s].acts));
             return T{};
         }
         reduce_gradients(std::span<T>(grad, parameter_count), active);

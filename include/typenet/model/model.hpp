@@ -195,7 +195,8 @@ public:
     static std::string signature() { return network_type::signature(); }
 
 private:
-    static constexpr bool batch_statistics = network_type::valid && network_type::batch_node_count > 0;
+    static constexpr bool batch_statistics =
+        network_type::valid && network_type::batch_node_count > 0;
     using pass_t = batch_pass<Net, InputShape, T>;
     using sample_state = typename network_type::template sample_state<T>;
 
@@ -246,8 +247,8 @@ private:
         return run_pass<InputGradient>(&sh, backward, T{1});
     }
 
-    T run_batch(std::span<const input_type> xs, std::span<const std::size_t> labels,
-                bool backward, T scale) {
+    T run_batch(std::span<const input_type> xs, std::span<const std::size_t> labels, bool backward,
+                T scale) {
         reserve(xs.size());
         auto& states = state_->batch.states;
         for (std::size_t k = 0; k < xs.size(); ++k)

@@ -73,23 +73,23 @@ public:
     std::span<const std::int64_t> batch_counters() const { return state_->counters; }
 
     /// The mode, as torch.nn.Module's train(), eval() and training.
-    void train(bool on = true) { training_ = on; }
-    void eval() { training_ = false; }
-    bool training() const { return training_; }
+    void train(bool on = true) { state_->training = on; }
+    void eval() { state_->training = false; }
+    bool training() const { return state_->training; }
 
     /// Dropout's generator: masks are a function of (seed, step, layer, sample, element); each
     /// training pass is one step.
     void seed(std::uint64_t s, std::uint64_t step = 0) {
-        seed_ = s;
-        step_ = step;
+        state_->seed = s;
+        state_->step = step;
     }
-    std::uint64_t step() const { return step_; }
+    std::uint64_t step() const { return state_->step; }
 
     /// The logits (input of softmax_ce), or the last layer's output for a network without loss.
     const output_type& forward(const input_type& x) {
         const pass_context ctx = next_pass();
         if constexpr (batch_statistics) {
-            if (training_) {
+            if (state_->training) {
                 run_single<false>(x, 0, false);
                 pass_done();
                 return state_->ws.output();
@@ -107,9 +107,9 @@ public:
         const pass_context ctx = next_pass();
         T loss{};
         if constexpr (batch_statistics)
-            if (training_)
+            if (state_->training)
                 loss = run_single<true>(x, index, true);
-        if (!batch_statistics || !training_)
+        if (!batch_statistics || !state_->training)
             loss = state_->ws.template forward_backward<true>(
                 state_->params, state_->buffers, ctx, x.view(), index, state_->ws.gradients());
         pass_done();
@@ -125,7 +125,7 @@ public:
             throw std::invalid_argument(size_message("forward", "logits", logits.size(), xs));
         const pass_context ctx = next_pass();
         if constexpr (batch_statistics) {
-            if (training_ && !xs.empty()) {
+            if (state_->training && !xs.empty()) {
                 run_batch(xs, {}, false, T{1});
                 auto& states = state_->batch.states;
                 for (std::size_t k = 0; k < xs.size(); ++k)
@@ -159,9 +159,9 @@ public:
         const pass_context ctx = next_pass();
         T loss{};
         if constexpr (batch_statistics)
-            if (training_)
+            if (state_->training)
                 loss = run_batch(xs, idx, true, scale);
-        if (!batch_statistics || !training_) {
+        if (!batch_statistics || !state_->training) {
             pass_context sample_ctx = ctx;
             for (std::size_t k = 0; k < xs.size(); ++k) {
                 sample_ctx.sample = k;
@@ -217,16 +217,16 @@ private:
     /// The context of the next pass.
     pass_context next_pass() const {
         pass_context c;
-        c.training = training_;
-        c.seed = seed_;
-        c.step = step_;
+        c.training = state_->training;
+        c.seed = state_->seed;
+        c.step = state_->step;
         return c;
     }
     /// After a pass that completed: a training pass is one step of dropout's generator and,
     /// with batch_norm, one more tracked batch. (A pass that threw counts for nothing.)
     void pass_done() {
-        if (training_) {
-            ++step_;
+        if (state_->training) {
+            ++state_->step;
             for (auto& n : state_->counters)
                 ++n;
         }
@@ -269,8 +269,8 @@ private:
         args.params = state_->params.data();
         args.buffers = state_->buffers.data();
         args.ctx.training = true;
-        args.ctx.seed = seed_;
-        args.ctx.step = step_;
+        args.ctx.seed = state_->seed;
+        args.ctx.step = state_->step;
         args.scale = scale;
         args.stats = &state_->batch.stats;
         pass_t::template run<InputGradient>(args, sh, 1, backward,
@@ -291,11 +291,11 @@ private:
         workspace_type ws;
         std::vector<std::size_t> labels;
         batch_storage batch;
+        bool training = true;
+        std::uint64_t seed = 0;
+        std::uint64_t step = 0;
     };
     model_storage<state> state_;
-    bool training_ = true;
-    std::uint64_t seed_ = 0;
-    std::uint64_t step_ = 0;
 };
 
 } // namespace typenet

@@ -195,7 +195,9 @@ inline pack<T> sqrt(pack<T> v) {
         return reinterpret_cast<pack<T>>(r);
     }
 #endif
-    pack<T> r;
+    // Starts as v, not uninitialised: g++ 12 -O3 does not see that the loop writes every lane
+    // and reports -Wmaybe-uninitialized (an error under -Werror) in Adam's step.
+    pack<T> r = v;
     for (std::size_t l = 0; l < width<T>; ++l)
         r[l] = std::sqrt(v[l]);
     return r;

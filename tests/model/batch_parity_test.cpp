@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "../data/batch_parity_reference.hpp"
+#include "../support/batch_nets.hpp"
 #include "../support/check.hpp"
 #include "../support/parity.hpp"
 #include "typenet.hpp"
@@ -29,29 +30,10 @@ namespace ref = typenet::test::ref::batch;
 using tn::shape;
 using value_types = std::tuple<float, double>;
 
-template<std::size_t F>
-using conv3 = tn::conv<3, 3, tn::filters<F>, tn::padding<1>>;
-using cnn_net =
-    tn::seq<conv3<4>, tn::batch_norm, tn::relu,
-            tn::residual<tn::seq<conv3<4>, tn::batch_norm, tn::relu, conv3<4>, tn::batch_norm>>,
-            tn::relu,
-            tn::residual<tn::seq<tn::conv<3, 3, tn::filters<6>, tn::stride<2>, tn::padding<1>>,
-                                 tn::batch_norm, tn::relu, conv3<6>, tn::batch_norm>,
-                         tn::seq<tn::conv<1, 1, tn::filters<6>, tn::stride<2>>, tn::batch_norm>>,
-            tn::relu, tn::global_avgpool, tn::dense<8>, tn::batch_norm, tn::relu,
-            tn::dropout<std::ratio<1, 4>>, tn::dense<5>, tn::softmax_ce>;
-using cnn_in = shape<2, 8, 8>;
-// The script keys its masks by the dropout's node position.
-static_assert(
-    std::is_same_v<tn::network<cnn_net, cnn_in>::layer<23>, tn::dropout<std::ratio<1, 4>>>);
-
-using mlp_net = tn::seq<tn::dense<6>, tn::batch_norm, tn::relu,
-                        tn::residual<tn::seq<tn::dense<6>, tn::batch_norm, tn::relu,
-                                             tn::dropout<std::ratio<1, 2>>, tn::dense<6>>>,
-                        tn::relu, tn::dense<3>, tn::softmax_ce>;
-using mlp_in = shape<5>;
-static_assert(
-    std::is_same_v<tn::network<mlp_net, mlp_in>::layer<6>, tn::dropout<std::ratio<1, 2>>>);
+using tn::test::batch_nets::cnn_in;
+using tn::test::batch_nets::cnn_net;
+using tn::test::batch_nets::mlp_in;
+using tn::test::batch_nets::mlp_net;
 
 namespace {
 

@@ -51,6 +51,7 @@
 #include <utility>
 #include <vector>
 
+#include "../support/batch_nets.hpp"
 #include "../support/check.hpp"
 #include "typenet.hpp"
 
@@ -59,24 +60,10 @@ using tn::shape;
 using value_types = std::tuple<float, double>;
 
 // The two networks of batch_parity_test.cpp.
-template<std::size_t F>
-using conv3 = tn::conv<3, 3, tn::filters<F>, tn::padding<1>>;
-using cnn_net =
-    tn::seq<conv3<4>, tn::batch_norm, tn::relu,
-            tn::residual<tn::seq<conv3<4>, tn::batch_norm, tn::relu, conv3<4>, tn::batch_norm>>,
-            tn::relu,
-            tn::residual<tn::seq<tn::conv<3, 3, tn::filters<6>, tn::stride<2>, tn::padding<1>>,
-                                 tn::batch_norm, tn::relu, conv3<6>, tn::batch_norm>,
-                         tn::seq<tn::conv<1, 1, tn::filters<6>, tn::stride<2>>, tn::batch_norm>>,
-            tn::relu, tn::global_avgpool, tn::dense<8>, tn::batch_norm, tn::relu,
-            tn::dropout<std::ratio<1, 4>>, tn::dense<5>, tn::softmax_ce>;
-using cnn_in = shape<2, 8, 8>;
-
-using mlp_net = tn::seq<tn::dense<6>, tn::batch_norm, tn::relu,
-                        tn::residual<tn::seq<tn::dense<6>, tn::batch_norm, tn::relu,
-                                             tn::dropout<std::ratio<1, 2>>, tn::dense<6>>>,
-                        tn::relu, tn::dense<3>, tn::softmax_ce>;
-using mlp_in = shape<5>;
+using tn::test::batch_nets::cnn_in;
+using tn::test::batch_nets::cnn_net;
+using tn::test::batch_nets::mlp_in;
+using tn::test::batch_nets::mlp_net;
 
 // A dropout whose output is the network's: the mask is visible in the logits.
 using mask_net = tn::seq<tn::dense<12>, tn::dropout<std::ratio<1, 2>>>;

@@ -205,26 +205,25 @@ public:
 
 private:
     void check_sizes(std::span<T> buffers, std::span<T> grad, const char* what) const {
-        if (buffers.size() != buffer_count) {
-            std::string m = "typenet::data_parallel::";
-            m += what;
-            m += ": the buffer block holds ";
-            m += std::to_string(buffers.size());
-            m += " values, the network has ";
-            m += std::to_string(buffer_count);
-            m += " buffer values";
-            throw std::invalid_argument(m);
-        }
-        if (grad.data() != nullptr && grad.size() != parameter_count) {
-            std::string m = "typenet::data_parallel::";
-            m += what;
-            m += ": the gradient buffer holds ";
-            m += std::to_string(grad.size());
-            m += " values, the network has ";
-            m += std::to_string(parameter_count);
-            m += " parameters";
-            throw std::invalid_argument(m);
-        }
+        // "typenet::data_parallel::<what>: the <block> holds <n> values, the network has <m> <of>"
+        const auto refuse = [what](const char* block, std::size_t n, std::size_t m,
+                                   const char* of) {
+            std::string text = "typenet::data_parallel::";
+            text += what;
+            text += ": the ";
+            text += block;
+            text += " holds ";
+            text += std::to_string(n);
+            text += " values, the network has ";
+            text += std::to_string(m);
+            text += ' ';
+            text += of;
+            throw std::invalid_argument(text);
+        };
+        if (buffers.size() != buffer_count)
+            refuse("buffer block", buffers.size(), buffer_count, "buffer values");
+        if (grad.data() != nullptr && grad.size() != parameter_count)
+            refuse("gradient buffer", grad.size(), parameter_count, "parameters");
         if (grad.data() == nullptr && std::string_view(what) == "accumulate")
             throw std::invalid_argument("typenet::data_parallel::accumulate: no gradient buffer");
     }

@@ -286,14 +286,6 @@ public:
                 b[n++] = k;
         return b;
     }();
-    /// Whether any node takes a pass_context (dropout, batch_norm).
-    static constexpr bool uses_context = [] {
-        return []<std::size_t... I>(std::index_sequence<I...>) {
-            return (false || ... || uses_pass_context_v<layer<I>>);
-        }
-        (std::make_index_sequence<layer_count>{});
-    }();
-
     /// Whether node K's backward must ADD its input gradient to the slot it reads, because a later
     /// node (which runs earlier in the backward pass) reads that slot too and wrote it first.
     static constexpr bool adds_input_gradient(std::size_t k) { return adds_to(k, reads[k], true); }

@@ -471,6 +471,16 @@ template<class Net, class In>
 inline constexpr bool has_buffers_v =
     network<Net, In>::buffer_count > 0 || network<Net, In>::batch_node_count > 0;
 
+/// The three blocks of a model's state against network<Net, In>'s counts.
+template<class Net, class In>
+void check_state_sizes(std::size_t params, std::size_t buffers, std::size_t counters,
+                       const char* call) {
+    using net = network<Net, In>;
+    check_block_size<Net, In>(params, net::parameter_count, "parameters", call);
+    check_block_size<Net, In>(buffers, net::buffer_count, "buffer values", call);
+    check_block_size<Net, In>(counters, net::batch_node_count, "batch counters", call);
+}
+
 template<class Net, class In, class T, class B, class C>
 void save_state(std::span<T> params, std::span<B> buffers, std::span<C> counters,
                 const std::filesystem::path& path, const safetensors_metadata& extra) {
@@ -480,12 +490,7 @@ void save_state(std::span<T> params, std::span<B> buffers, std::span<C> counters
     static_assert(std::is_same_v<std::remove_const_t<C>, std::int64_t>,
                   "typenet::save_safetensors: the batch counters are std::int64_t");
     using net = network<Net, In>;
-    check_block_size<Net, In>(params.size(), net::parameter_count, "parameters",
-                              "save_safetensors");
-    check_block_size<Net, In>(buffers.size(), net::buffer_count, "buffer values",
-                              "save_safetensors");
-    check_block_size<Net, In>(counters.size(), net::batch_node_count, "batch counters",
-                              "save_safetensors");
+    check_state_sizes<Net, In>(params.size(), buffers.size(), counters.size(), "save_safetensors");
     write_safetensors<value_t>(path, net::signature(), stored_tensors<Net, In>(),
                                {std::span<const value_t>(params.data(), params.size()),
                                 std::span<const value_t>(buffers.data(), buffers.size()),
@@ -501,12 +506,7 @@ safetensors_metadata load_state(std::span<T> params, std::span<T> buffers,
                   "typenet::load_safetensors: the parameters and buffers must be mutable");
     (void)safetensors_dtype<T>();
     using net = network<Net, In>;
-    check_block_size<Net, In>(params.size(), net::parameter_count, "parameters",
-                              "load_safetensors");
-    check_block_size<Net, In>(buffers.size(), net::buffer_count, "buffer values",
-                              "load_safetensors");
-    check_block_size<Net, In>(counters.size(), net::batch_node_count, "batch counters",
-                              "load_safetensors");
+    check_state_sizes<Net, In>(params.size(), buffers.size(), counters.size(), "load_safetensors");
     return read_safetensors<T>(path, net::signature(), stored_tensors<Net, In>(),
                                {params, buffers, counters});
 }

@@ -388,8 +388,7 @@ public:
         if constexpr (adds_input_gradient(K)) {
             auto& tmp = boost::hana::at_c<K>(scratch_);
             write(tmp.view());
-            std::transform(slot.begin(), slot.end(), tmp.begin(), slot.begin(),
-                           [](T a, T b) { return a + b; });
+            slot.view() += std::as_const(tmp).view();
         } else {
             write(slot.view());
         }
@@ -445,6 +444,18 @@ public:
     static T loss(tensor_view<const T, output_shape> logits, std::size_t label,
                   tensor_view<T, output_shape> dlogits) {
         return layer<layer_count - 1>::template loss<output_shape>(logits, label, dlogits);
+    }
+    /// The same for a sample whose loss weighs `scale` in the caller's objective (1/B for a
+    /// batch's mean): returns scale · loss and writes scale · dL/dlogits.
+    template<class T>
+    static T loss(tensor_view<const T, output_shape> logits, std::size_t label,
+                  tensor_view<T, output_shape> dlogits, T scale) {
+        const T l = loss(logits, label, dlogits);
+        if (scale == T{1})
+            return l;
+        for (auto& v : dlogits)
+            v *= scale;
+        return l * scale;
     }
 
     /// Every parameter tensor in PyTorch named_parameters() order: "<i>.weight", "<i>.bias",
@@ -688,12 +699,10 @@ private:
     /// A residual_add's backward: dy goes to slot S unchanged (added when S was written first).
     template<std::size_t S, bool Add, class T, class Shape>
     static void hand_on(activations<T>& grads, tensor_view<const T, Shape> dy) {
-        auto& slot = boost::hana::at_c<S>(grads);
         if constexpr (Add)
-            std::transform(slot.begin(), slot.end(), dy.begin(), slot.begin(),
-                           [](T a, T b) { return a + b; });
+            boost::hana::at_c<S>(grads).view() += dy;
         else
-            std::copy(dy.begin(), dy.end(), slot.begin());
+            boost::hana::at_c<S>(grads).view() = dy;
     }
 };
 

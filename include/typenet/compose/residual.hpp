@@ -14,11 +14,11 @@
 // branches. So a residual's inner activations are ordinary slots of the workspace, batch norm
 // inside a block takes its statistics like anywhere else, and residuals nest.
 
+#include "typenet/expr/elementwise.hpp"
 #include "typenet/layers/param_desc.hpp"
 #include "typenet/shape/shape.hpp"
 #include "typenet/tensor/tensor_view.hpp"
 
-#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <type_traits>
@@ -68,8 +68,7 @@ struct residual_add {
     template<class S, class T>
     static void forward(tensor_view<const T, S> main, tensor_view<const T, S> skip,
                         tensor_view<T, S> y) {
-        std::transform(main.begin(), main.end(), skip.begin(), y.begin(),
-                       [](T a, T b) { return a + b; });
+        y = main + skip;
     }
 };
 

@@ -228,12 +228,8 @@ private:
             auto& st = sh.states[s];
             pass_context ctx = a.ctx;
             ctx.sample = sh.first + s;
-            auto& dlogits = boost::hana::at_c<net::body_count>(st.grads);
-            T l = net::loss(cview(boost::hana::at_c<net::body_count>(st.acts)), sh.labels[s],
-                            dlogits.view());
-            sh.loss += l * a.scale;
-            for (auto& v : dlogits)
-                v *= a.scale;
+            sh.loss += net::loss(cview(boost::hana::at_c<net::body_count>(st.acts)), sh.labels[s],
+                                 boost::hana::at_c<net::body_count>(st.grads).view(), a.scale);
             net::template backward_nodes<segment_begin(batch_node_count), net::body_count,
                                          InputGradient>(a.params, a.buffers, ctx, st.acts, st.grads,
                                                         st.scratch_, sh.grad);

@@ -62,16 +62,9 @@ public:
             net::forward_chunk(params.data(), buffers.data(), states_, ctx);
             T total{};
             for (std::size_t s = 0; s < S; ++s) {
-                auto& dlogits = boost::hana::at_c<net::body_count>(states_[s].grads);
-                T l = net::loss(
+                total += net::loss(
                     std::as_const(boost::hana::at_c<net::body_count>(states_[s].acts)).view(),
-                    labels[s], dlogits.view());
-                if (scale != T{1}) {
-                    l *= scale;
-                    for (auto& v : dlogits)
-                        v *= scale;
-                }
-                total += l;
+                    labels[s], boost::hana::at_c<net::body_count>(states_[s].grads).view(), scale);
             }
             net::template backward_chunk<false>(params.data(), buffers.data(), states_, grad.data(),
                                                 ctx);

@@ -133,12 +133,7 @@ private:
             const std::size_t index = check_label(label);
             forward(params, buffers, ctx, x);
             auto& dlogits = boost::hana::at_c<net::body_count>(state_.grads);
-            T l = net::loss(std::as_const(output()).view(), index, dlogits.view());
-            if (scale != T{1}) {
-                l *= scale;
-                for (auto& v : dlogits)
-                    v *= scale;
-            }
+            const T l = net::loss(std::as_const(output()).view(), index, dlogits.view(), scale);
             net::template backward_nodes<0, net::body_count, InputGradient>(
                 params.data(), buffers.data(), ctx, state_.acts, state_.grads, state_.scratch_,
                 grad);

@@ -1,6 +1,8 @@
 #pragma once
 // typenet: a neural network is a type. This header brings in the whole public vocabulary.
 
+#include "typenet/compose/budget.hpp"
+#include "typenet/compose/figures.hpp"
 #include "typenet/compose/network.hpp"
 #include "typenet/compose/residual.hpp"
 #include "typenet/compose/seq.hpp"

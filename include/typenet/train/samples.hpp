@@ -10,10 +10,11 @@
 // The augmentation's key is the sample's index in the dataset (not its place in the batch), so
 // an image's augmentation depends on (seed, epoch, index) alone: not on the batch size, the
 // thread count or the order. Without augmentation (identity) the view is the dataset's own
-// image; otherwise it is a buffer of the calling thread (thread_local, one per (T, Shape), so no
-// allocation per sample), which holds the image until the same thread's next call of a
-// batch_samples of that T and Shape. data_parallel copies each sample's image before it asks for
-// the next one (model/data_parallel.hpp, model/chunk_workspace.hpp), so that is long enough.
+// image; otherwise it is a buffer of the calling thread, which holds the image until the same
+// thread's next call of a batch_samples of that T and Shape. data_parallel copies each sample's
+// image before it asks for the next one (model/data_parallel.hpp, model/chunk_workspace.hpp), so
+// that is long enough. The buffer is static thread storage (one tensor<T, Shape> per thread of
+// the program for each (T, Shape) used), so not even a thread's first call allocates.
 
 #include "typenet/io/idx.hpp"
 #include "typenet/tensor/tensor.hpp"

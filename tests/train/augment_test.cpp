@@ -340,6 +340,36 @@ BOOST_AUTO_TEST_CASE(identity_is_neutral) {
     }
 }
 
+namespace {
+/// A transform of the user's: fixed (no position), any shape.
+struct negate {
+    static constexpr std::size_t positions = 0;
+    template<class T, class Shape>
+    void apply(tn::tensor_view<const T, Shape> in, tn::tensor_view<T, Shape> out,
+               const tt::augment_key&) const {
+        for (std::size_t e = 0; e < Shape::size; ++e)
+            out[e] = -in[e];
+    }
+};
+static_assert(tt::image_transform<negate>);
+static_assert(!tt::image_transform<int>);
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_users_transform_composes) {
+    const image x = distinct_image(15);
+    image minus_x;
+    for (std::size_t e = 0; e < img_shape::size; ++e)
+        minus_x[e] = -x[e];
+    const auto a = negate{} | tt::horizontal_flip{1.0};
+    const auto b = tt::horizontal_flip{1.0} | negate{};
+    BOOST_TEST(applied(a, x, key_of(0)) == mirrored(minus_x));
+    BOOST_TEST(applied(b, x, key_of(0)) == mirrored(minus_x));
+    // Taking no position, it leaves the crop's decisions as they are (and commutes with it).
+    for (std::uint64_t i = 0; i < 50; ++i)
+        BOOST_TEST(applied(negate{} | tt::random_crop{2}, x, key_of(i)) ==
+                   applied(tt::random_crop{2} | negate{}, x, key_of(i)));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(decisions)

@@ -25,7 +25,6 @@
 #include "typenet/train/seed_key.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -53,8 +52,9 @@ constexpr philox4x32_counter augment_bits(const augment_key& key) noexcept {
         seed_key(key.seed, augment_stream(key.position)));
 }
 
+/// A transform of images: a class with `positions` and `apply` (above).
 template<class X>
-concept transform = requires {
+concept image_transform = requires {
     { X::positions } -> std::convertible_to<std::size_t>;
 };
 
@@ -217,7 +217,7 @@ private:
 
 /// `first`, then `second` on its result (in place); `second` takes the positions after
 /// `first`'s.
-template<transform First, transform Second>
+template<image_transform First, image_transform Second>
 struct composed {
     static constexpr std::size_t positions = First::positions + Second::positions;
     First first;
@@ -234,19 +234,19 @@ struct composed {
 };
 
 /// `a | b`: a, then b.
-template<transform First, transform Second>
+template<image_transform First, image_transform Second>
 constexpr composed<First, Second> operator|(First a, Second b) {
     return {std::move(a), std::move(b)};
 }
 
 /// Applies `augmentation` to the image `in` at `key`, writing the result to `out` (which may be
 /// the memory of `in`, but must not overlap it otherwise).
-template<transform Augmentation, class T, class Shape>
+template<image_transform Augmentation, class T, class Shape>
 void augment(const Augmentation& augmentation, std::type_identity_t<tensor_view<const T, Shape>> in,
              tensor_view<T, Shape> out, const augment_key& key) {
     augmentation.apply(in, out, key);
 }
-template<transform Augmentation, class T, class Shape>
+template<image_transform Augmentation, class T, class Shape>
 void augment(const Augmentation& augmentation, std::type_identity_t<tensor_view<const T, Shape>> in,
              tensor<T, Shape>& out, const augment_key& key) {
     augmentation.apply(in, out.view(), key);

@@ -40,7 +40,7 @@ tensor<T, Shape>& augment_buffer() noexcept {
 }
 } // namespace detail
 
-template<class Shape, class T, transform Augmentation = identity>
+template<class Shape, class T, image_transform Augmentation = identity>
 class batch_samples {
 public:
     using sample_type = labelled_sample<T, Shape>;
@@ -94,7 +94,7 @@ private:
 template<class Shape, class T>
 batch_samples(const dataset<Shape, T>&, std::span<const std::size_t>)
     -> batch_samples<Shape, T, identity>;
-template<class Shape, class T, transform Augmentation>
+template<class Shape, class T, image_transform Augmentation>
 batch_samples(const dataset<Shape, T>&, std::span<const std::size_t>, Augmentation,
               std::uint64_t = 0, std::uint64_t = 0) -> batch_samples<Shape, T, Augmentation>;
 

@@ -60,6 +60,13 @@ struct batch_norm : layer_base<batch_norm> {
     template<class In>
     static constexpr std::size_t buffer_count = 2 * op<In>::channels;
     static std::string name() { return "batch_norm"; }
+    /// Its PyTorch module (io/pytorch_export.hpp): BatchNorm2d on C×H×W, BatchNorm1d on shape<N>,
+    /// with typenet's eps and momentum written out.
+    template<class In>
+    static std::string pytorch_module() {
+        return std::string(In::rank == 3 ? "nn.BatchNorm2d(" : "nn.BatchNorm1d(") +
+               std::to_string(op<In>::channels) + ", eps=1e-05, momentum=0.1)";
+    }
 
     template<class In>
     static std::vector<param_desc> params() {

@@ -143,6 +143,18 @@ struct conv {
             s += ",groups<" + std::to_string(group_count) + ">";
         return s + ">";
     }
+    /// Its PyTorch module on C×H×W (io/pytorch_export.hpp): every option spelled out, and the
+    /// bias, which typenet's conv always has.
+    template<class In>
+    static std::string pytorch_module() {
+        const auto pair = [](std::size_t a, std::size_t b) {
+            return "(" + std::to_string(a) + ", " + std::to_string(b) + ")";
+        };
+        return "nn.Conv2d(" + std::to_string(dim_v<In, 0>) + ", " + std::to_string(filter_count) +
+               ", " + pair(KH, KW) + ", stride=" + pair(stride_h, stride_w) +
+               ", padding=" + pair(pad_h, pad_w) + ", groups=" + std::to_string(group_count) +
+               ", bias=True)";
+    }
 
     template<class In>
     static std::vector<param_desc> params() {

@@ -43,6 +43,28 @@ struct dense {
     template<class In>
     static constexpr std::size_t param_count = N* In::size + N;
     static std::string name() { return "dense<" + std::to_string(N) + ">"; }
+    /// Its PyTorch module (io/pytorch_export.hpp): nn.Linear on a vector; on a sample of higher
+    /// rank FlattenLinear, an nn.Linear that flattens first. A separate nn.Flatten() would be one
+    /// more child of the nn.Sequential and move every later name by one.
+    template<class In>
+    static std::string pytorch_module() {
+        return std::string(In::rank == 1 ? "nn.Linear(" : "FlattenLinear(") +
+               std::to_string(In::size) + ", " + std::to_string(N) + ")";
+    }
+    /// The class FlattenLinear, where pytorch_module uses it.
+    template<class In>
+    static std::string pytorch_definitions() {
+        if constexpr (In::rank == 1)
+            return {};
+        else
+            return "class FlattenLinear(nn.Linear):\n"
+                   "    \"\"\"typenet's dense<N> on a sample of rank > 1: nn.Linear on the\n"
+                   "    flattened sample, one module, so its parameters keep typenet's names\n"
+                   "    (<i>.weight, <i>.bias).\"\"\"\n"
+                   "\n"
+                   "    def forward(self, x):\n"
+                   "        return super().forward(torch.flatten(x, 1))\n";
+    }
     template<class In>
     static std::vector<param_desc> params() {
         return {{"weight", {N, In::size}, In::size, N, false}, {"bias", {N}, In::size, N, true}};

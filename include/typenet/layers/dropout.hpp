@@ -56,6 +56,12 @@ struct dropout : layer_base<dropout<Ratio>> {
         s += '>';
         return s;
     }
+    /// Its PyTorch module (io/pytorch_export.hpp): the probability as the division N / D.
+    template<class In>
+    static std::string pytorch_module() {
+        using p = ops::detail::dropout_probability<Ratio>;
+        return "nn.Dropout(" + std::to_string(p::num) + " / " + std::to_string(p::den) + ")";
+    }
 
     template<class In, class T>
     static void forward(const pass_context& c, const T*, const T*, tensor_view<const T, In> x,

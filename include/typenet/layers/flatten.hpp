@@ -14,6 +14,11 @@ struct flatten : layer_base<flatten> {
     template<class In>
     using out_shape = shape<In::size>;
     static std::string name() { return "flatten"; }
+    /// Its PyTorch module (io/pytorch_export.hpp); the batch dimension stays.
+    template<class In>
+    static std::string pytorch_module() {
+        return "nn.Flatten()";
+    }
     /// A copy: a chunk of samples may run through it one sample at a time between layers that
     /// take the chunk together (network::forward_chunk).
     static constexpr bool joins_batched_tail = true;

@@ -25,6 +25,12 @@ struct global_avgpool : layer_base<global_avgpool> {
     template<class In>
     using out_shape = typename op<In>::output_shape;
     static std::string name() { return "global_avgpool"; }
+    /// Its PyTorch module (io/pytorch_export.hpp): the pool and the flatten as one child without
+    /// parameters, so the children after it keep typenet's numbers.
+    template<class In>
+    static std::string pytorch_module() {
+        return "nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())";
+    }
     /// One pass over the activations: a chunk of samples may run through it sample by sample
     /// before the dense layers take the chunk together.
     static constexpr bool joins_batched_tail = true;

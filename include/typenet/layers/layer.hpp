@@ -25,6 +25,12 @@
 //                                            pass it together (network::forward_chunk)
 //   L::forward_batch<In, S>(p, xs, ys)        a chunk of S samples at once (array of pointers)
 //   L::backward_batch<In, S>(p, xs, dys, dxs, g)
+// For export to PyTorch (io/pytorch_export.hpp), which needs the first of every body layer:
+//   L::pytorch_module<In>()        a Python expression building L's torch.nn module on In
+//                                 ("nn.ReLU()"): one module, whose state_dict holds exactly
+//                                 params<In>() and buffers<In>() under their names
+//   L::pytorch_definitions<In>()   optional: Python classes that expression uses
+//   L::pytorch_loss()              optional, a loss: its PyTorch form ("nn.CrossEntropyLoss()")
 // A loss (is_loss true) must be the last layer; its input is the network's output (the logits):
 //   L::loss<In>(logits, label, dlogits)  returns the loss for `label`, writes dL/dlogits
 //

@@ -38,6 +38,12 @@ struct leaky_relu : elementwise_layer<leaky_relu<Slope>, ops::leaky_relu_fn<Slop
         else
             return "leaky_relu<?>";
     }
+    /// Its PyTorch module (io/pytorch_export.hpp), the slope written as the division N / D.
+    template<class In>
+    static std::string pytorch_module() {
+        return "nn.LeakyReLU(" + std::to_string(Slope::num) + " / " + std::to_string(Slope::den) +
+               ")";
+    }
 };
 
 } // namespace typenet

@@ -161,6 +161,15 @@ struct maxpool {
             s += pair("padding", pad_h, pad_w);
         return s + ">";
     }
+    /// Its PyTorch module (io/pytorch_export.hpp): floor mode, stride and padding written out.
+    template<class In>
+    static std::string pytorch_module() {
+        const auto pair = [](std::size_t a, std::size_t b) {
+            return "(" + std::to_string(a) + ", " + std::to_string(b) + ")";
+        };
+        return "nn.MaxPool2d(" + std::to_string(P) + ", stride=" + pair(stride_h, stride_w) +
+               ", padding=" + pair(pad_h, pad_w) + ")";
+    }
     template<class In, class T>
     static void forward(const T*, tensor_view<const T, In> x, tensor_view<T, out_shape<In>> y) {
         op<In>::forward(x, y);
@@ -175,6 +184,11 @@ struct maxpool {
 template<std::size_t P>
 struct avgpool : detail::pool_spec<avgpool<P>, P> {
     static std::string name() { return "avgpool<" + std::to_string(P) + ">"; }
+    /// Its PyTorch module (io/pytorch_export.hpp): stride P, no padding.
+    template<class In>
+    static std::string pytorch_module() {
+        return "nn.AvgPool2d(" + std::to_string(P) + ")";
+    }
     template<class In, class T>
     static void forward(const T*, tensor_view<const T, In> x,
                         tensor_view<T, typename ops::avgpool2d<P, In>::output_shape> y) {

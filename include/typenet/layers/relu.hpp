@@ -10,6 +10,11 @@ namespace typenet {
 
 struct relu : elementwise_layer<relu, ops::relu_fn> {
     static std::string name() { return "relu"; }
+    /// Its PyTorch module (io/pytorch_export.hpp).
+    template<class In>
+    static std::string pytorch_module() {
+        return "nn.ReLU()";
+    }
 };
 
 } // namespace typenet

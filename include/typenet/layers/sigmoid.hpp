@@ -11,6 +11,11 @@ namespace typenet {
 
 struct sigmoid : elementwise_layer<sigmoid, ops::sigmoid_fn> {
     static std::string name() { return "sigmoid"; }
+    /// Its PyTorch module (io/pytorch_export.hpp).
+    template<class In>
+    static std::string pytorch_module() {
+        return "nn.Sigmoid()";
+    }
 };
 
 } // namespace typenet

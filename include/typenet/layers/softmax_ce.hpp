@@ -20,6 +20,9 @@ struct softmax_ce : layer_base<softmax_ce> {
     template<class In>
     using op = ops::softmax_cross_entropy<In>;
     static std::string name() { return "softmax_ce"; }
+    /// Its PyTorch form (io/pytorch_export.hpp): not a module of the network, which ends at the
+    /// logits, but the loss applied to them.
+    static std::string pytorch_loss() { return "nn.CrossEntropyLoss()"; }
 
     /// The loss for `label` (checked by the caller); writes dL/dlogits = p - onehot(label).
     template<class In, class T>

@@ -11,6 +11,11 @@ namespace typenet {
 
 struct tanh : elementwise_layer<tanh, ops::tanh_fn> {
     static std::string name() { return "tanh"; }
+    /// Its PyTorch module (io/pytorch_export.hpp).
+    template<class In>
+    static std::string pytorch_module() {
+        return "nn.Tanh()";
+    }
 };
 
 } // namespace typenet

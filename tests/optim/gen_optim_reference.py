@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Reference numbers for tests/optim/{sgd,adam,init}_test.cpp from PyTorch (Debian
+"""Reference numbers for tests/optim/{sgd,adam,init}_test.cpp and tests/train/schedule_test.cpp
+from PyTorch (Debian
 python3-torch 1.13.0, /usr/bin/python3). Run: /usr/bin/python3 tests/optim/gen_optim_reference.py
 and paste the printed arrays into the tests. Computed in float64 (the C++ tests compare double
 to 1e-12 and float to 1e-6 relative).
@@ -44,6 +45,8 @@ CASES = [
     ("adam lr=0.1", lambda ps: torch.optim.Adam(ps, lr=0.1)),
     ("adam lr=0.01 betas=(0.8,0.99) eps=1e-3 weight_decay=0.1",
      lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-3, weight_decay=0.1)),
+    ("adamw lr=0.1 weight_decay=0.5",
+     lambda ps: torch.optim.AdamW(ps, lr=0.1, weight_decay=0.5)),
 ]
 
 print("// P0 =", P0)
@@ -60,3 +63,18 @@ for name, p in net.named_parameters():
     if name.endswith("weight"):
         fi, fo = nn.init._calculate_fan_in_and_fan_out(p)
         print('{"%s", %d, %d},' % (name, fi, fo))
+
+# OneCycleLR's rate before each of 20 steps (max_lr 0.1, pct_start 0.3, the other defaults), and
+# of 7 steps with pct_start 0.5: what schedule::one_cycle(...).at(s) must give.
+for total, pct in ((20, 0.3), (7, 0.5)):
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=total,
+                                                pct_start=pct, cycle_momentum=False)
+    lrs = []
+    for _ in range(total):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    print("// one_cycle max_lr=0.1 total_steps=%d pct_start=%g" % (total, pct))
+    print("{" + ", ".join("%.17g" % v for v in lrs) + "}")

@@ -3,7 +3,9 @@
 // https://pytorch.org/docs/stable/generated/torch.optim.Adam.html and _single_tensor_adam):
 //
 //   t <- t + 1
-//   g <- grad + weight_decay * p                          (L2 penalty, not AdamW's decoupling)
+//   g <- grad + weight_decay * p                          (L2 penalty: Adam)
+//   p <- p * (1 - lr * weight_decay)                      (decoupled instead: AdamW, as
+//                                                          torch.optim.AdamW, before the moments)
 //   m <- beta1 * m + (1 - beta1) * g
 //   v <- beta2 * v + (1 - beta2) * g * g
 //   p <- p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
@@ -33,7 +35,19 @@ struct adam_options {
     double beta2 = 0.999;
     double eps = 1e-8;
     double weight_decay = 0.0;
+    /// AdamW (Loshchilov & Hutter, 2019): the decay shrinks the parameters directly, outside
+    /// the moments, so that it is not rescaled by the adaptive denominator.
+    bool decoupled_weight_decay = false;
 };
+
+/// torch.optim.AdamW's defaults: Adam with decoupled weight decay 1e-2.
+inline adam_options adamw_options(double lr = 1e-3, double weight_decay = 1e-2) {
+    adam_options o;
+    o.lr = lr;
+    o.weight_decay = weight_decay;
+    o.decoupled_weight_decay = true;
+    return o;
+}
 
 /// Adam over a flat block of N parameters (e.g. model::parameter_count).
 template<class T, std::size_t N>
@@ -83,7 +97,10 @@ public:
         const T a1 = static_cast<T>(1.0 - options_.beta1);
         const T a2 = static_cast<T>(1.0 - options_.beta2);
         const T eps = static_cast<T>(options_.eps), wd = static_cast<T>(options_.weight_decay);
-        const bool decay = options_.weight_decay != 0.0;
+        const bool decay = options_.weight_decay != 0.0 && !options_.decoupled_weight_decay;
+        // torch.optim.AdamW: param.mul_(1 - lr * weight_decay), in T.
+        const bool shrink = options_.weight_decay != 0.0 && options_.decoupled_weight_decay;
+        const T keep = static_cast<T>(1.0 - options_.lr * options_.weight_decay);
         // Moments below `tiny` are flushed to zero: a parameter whose gradient stays zero (a dead
         // ReLU unit) has its first moment decay by beta1 per step into the subnormal range, where
         // every multiply costs a microcode assist (measured: Adam took 70 % of a batch-1 LeNet-5
@@ -99,7 +116,7 @@ public:
         constexpr std::size_t full = N / L * L;
         for (std::size_t i = 0; i < full; i += L) {
             using P = simd::pack<T>;
-            const P pi = simd::load<L>(p + i);
+            const P pi = shrink ? simd::load<L>(p + i) * keep : simd::load<L>(p + i);
             const P gs = simd::load<L>(gr + i) * grad_scale;
             const P g = decay ? gs + wd * pi : gs;
             P mi = b1 * simd::load<L>(m + i) + a1 * g;
@@ -112,6 +129,8 @@ public:
             simd::store<L>(p + i, pi - step_size * (mi / denom));
         }
         for (std::size_t i = full; i < N; ++i) { // the tail, the same formula lane by lane
+            if (shrink)
+                p[i] = p[i] * keep;
             const T gs = gr[i] * grad_scale;
             const T g = decay ? gs + wd * p[i] : gs;
             T mi = b1 * m[i] + a1 * g;
@@ -138,6 +157,19 @@ public:
     /// First and second moment estimates (torch's state['exp_avg'], state['exp_avg_sq']).
     std::span<const T> first_moment() const noexcept { return m_; }
     std::span<const T> second_moment() const noexcept { return v_; }
+    /// Puts back a state saved from steps(), first_moment() and second_moment() (a checkpoint):
+    /// the next step is the one the saved optimizer would have taken. Throws
+    /// std::invalid_argument unless both moments hold N values.
+    void restore(std::size_t steps, std::span<const T> first, std::span<const T> second) {
+        if (first.size() != N || second.size() != N)
+            throw std::invalid_argument("typenet::adam::restore: moments of " +
+                                        std::to_string(first.size()) + " and " +
+                                        std::to_string(second.size()) +
+                                        " values given for an optimizer of " + std::to_string(N));
+        std::copy(first.begin(), first.end(), m_.begin());
+        std::copy(second.begin(), second.end(), v_.begin());
+        steps_ = steps;
+    }
     /// Forgets the moments, as a freshly constructed optimizer.
     void reset() noexcept {
         steps_ = 0;

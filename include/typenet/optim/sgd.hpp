@@ -12,6 +12,7 @@
 // tensor of that dtype. The momentum buffer is allocated by the constructor: step() allocates
 // nothing.
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <stdexcept>
@@ -102,6 +103,16 @@ public:
     std::size_t steps() const noexcept { return steps_; }
     /// The momentum buffer (empty without momentum), as torch's state['momentum_buffer'].
     std::span<const T> momentum_buffer() const noexcept { return buffer_; }
+    /// Puts back a state saved from steps() and momentum_buffer() (a checkpoint). Throws
+    /// std::invalid_argument unless `buffer` has momentum_buffer()'s size.
+    void restore(std::size_t steps, std::span<const T> buffer) {
+        if (buffer.size() != buffer_.size())
+            throw std::invalid_argument("typenet::sgd::restore: a momentum buffer of " +
+                                        std::to_string(buffer.size()) + " values given, " +
+                                        std::to_string(buffer_.size()) + " expected");
+        std::copy(buffer.begin(), buffer.end(), buffer_.begin());
+        steps_ = steps;
+    }
     /// Forgets the momentum, as a freshly constructed optimizer.
     void reset() noexcept { steps_ = 0; }
 

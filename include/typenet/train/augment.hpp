@@ -28,8 +28,10 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -250,6 +252,34 @@ template<image_transform Augmentation, class T, class Shape>
 void augment(const Augmentation& augmentation, std::type_identity_t<tensor_view<const T, Shape>> in,
              tensor<T, Shape>& out, const augment_key& key) {
     augmentation.apply(in, out.view(), key);
+}
+
+/// A transform as text, for logs and a checkpoint's settings (train/checkpoint.hpp): a resumed run
+/// must augment as the interrupted one did. "random_crop(2) | horizontal_flip(0.5)". A transform
+/// of the user's says what it is with a describe() member; without one it is "custom".
+inline std::string describe(const identity&) {
+    return "identity";
+}
+inline std::string describe(const random_crop& r) {
+    char b[64];
+    std::snprintf(b, sizeof b, "random_crop(%zu, fill %g)", r.padding(), r.fill());
+    return b;
+}
+inline std::string describe(const horizontal_flip& f) {
+    char b[48];
+    std::snprintf(b, sizeof b, "horizontal_flip(%g)", f.probability());
+    return b;
+}
+template<image_transform First, image_transform Second>
+std::string describe(const composed<First, Second>& c) {
+    return describe(c.first) + " | " + describe(c.second);
+}
+template<image_transform X>
+std::string describe(const X& x) {
+    if constexpr (requires { std::string(x.describe()); })
+        return std::string(x.describe());
+    else
+        return "custom";
 }
 
 } // namespace typenet::train

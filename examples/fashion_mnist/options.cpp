@@ -27,6 +27,7 @@ struct option_spec {
     std::uint64_t* seed = nullptr;              // UINT
     double* real = nullptr;                     // FLOAT
     std::string* text = nullptr;                // TEXT
+    bool* flag = nullptr;                       // no value: given or not
     bool positive = false;                      // the number must be > 0
     std::size_t most = 0;                       // UINT: at most this (0: no limit)
     double low = -infinity, high = infinity;    // FLOAT: in [low, high] ...
@@ -48,36 +49,52 @@ std::vector<option_spec> option_specs(options& o) {
          .positive = true},
         {.name = "--batch", .help = "mini-batch size", .count = &o.batch, .positive = true},
         {.name = "--lr",
-         .help = "learning rate of the first epoch",
+         .help = "learning rate (one_cycle, cosine: the peak; step: the first epoch's)",
          .real = &o.lr,
          .positive = true,
          .float_normal = true},
+        {.name = "--schedule",
+         .help = "learning-rate schedule over the run's steps",
+         .text = &o.schedule,
+         .choices = {"one_cycle", "cosine", "step", "constant"}},
+        {.name = "--warmup",
+         .help = "one_cycle: share of the run rising to --lr, in (0, 1); cosine: share of linear "
+                 "warm-up, in [0, 1)",
+         .real = &o.warmup,
+         .low = 0,
+         .high = 1,
+         .high_open = true},
         {.name = "--lr-decay",
-         .help = "learning-rate factor per epoch, in (0, 1]",
+         .help = "step schedule: learning-rate factor per epoch, in (0, 1]",
          .real = &o.lr_decay,
          .low = 0,
          .high = 1,
          .low_open = true},
         {.name = "--optimizer",
-         .help = "adam or sgd",
+         .help = "adam, adamw (decoupled weight decay) or sgd",
          .text = &o.optimizer,
-         .choices = {"adam", "sgd"}},
+         .choices = {"adam", "adamw", "sgd"}},
         {.name = "--init",
          .help = "parameter initialisation",
          .text = &o.init,
          .choices = {"pytorch_default", "kaiming_uniform", "xavier_uniform"}},
         {.name = "--augment",
-         .help = "training-data augmentation: flip (random left-right mirror) or none",
+         .help = "training-data augmentation: crop (random 28x28 window of the image zero-padded "
+                 "by 2), flip (random left-right mirror), both, or none",
          .text = &o.augment,
-         .choices = {"flip", "none"}},
+         .choices = {"crop+flip", "crop", "flip", "none"}},
         {.name = "--momentum",
          .help = "SGD momentum, in [0, 1)",
          .real = &o.momentum,
          .low = 0,
          .high = 1,
          .high_open = true},
+        {.name = "--nesterov",
+         .help = "SGD: Nesterov momentum",
+         .text = &o.nesterov,
+         .choices = {"off", "on"}},
         {.name = "--weight-decay",
-         .help = "L2 weight decay, >= 0",
+         .help = "weight decay, >= 0 (L2 for adam and sgd, decoupled for adamw)",
          .real = &o.weight_decay,
          .low = 0},
         {.name = "--threads",
@@ -94,6 +111,16 @@ std::vector<option_spec> option_specs(options& o) {
                  "--model's name)",
          .text = &o.save},
         {.name = "--load", .help = "evaluate these weights instead of training", .text = &o.load},
+        {.name = "--checkpoint",
+         .help = "checkpoint written atomically after every epoch ('' to skip)",
+         .text = &o.checkpoint},
+        {.name = "--resume",
+         .help = "continue from --checkpoint if it exists (same settings)",
+         .flag = &o.resume},
+        {.name = "--progress",
+         .help = "auto (a bar on a terminal, lines otherwise), bar, lines or none",
+         .text = &o.progress,
+         .choices = {"auto", "bar", "lines", "none"}},
         {.name = "--csv", .help = "CSV log of the curves ('' to skip)", .text = &o.csv},
         {.name = "--plot",
          .help = "PNG plot of the curves, if gnuplot is installed",
@@ -192,6 +219,8 @@ void assign(const option_spec& s, std::string_view value) {
 
 /// "UINT", "FLOAT:POSITIVE", "TEXT:{adam,sgd}", ...
 std::string type_name(const option_spec& s) {
+    if (s.flag)
+        return "";
     std::string t = s.real ? "FLOAT" : s.text ? "TEXT" : "UINT";
     if (s.positive)
         t += ":POSITIVE";
@@ -212,6 +241,8 @@ std::string value_string(const option_spec& s) {
         return std::to_string(*s.seed);
     if (s.real)
         return number_string(*s.real);
+    if (s.flag)
+        return "";
     return *s.text;
 }
 
@@ -251,6 +282,12 @@ bool parse_options(const std::vector<std::string>& args, options& opt) {
             throw usage_error(std::string(name) + ": given more than once");
         seen[k] = true;
         std::string_view value;
+        if (specs[k].flag) {
+            if (eq != std::string_view::npos)
+                throw usage_error(std::string(name) + " takes no value");
+            *specs[k].flag = true;
+            continue;
+        }
         if (eq != std::string_view::npos) {
             value = arg.substr(eq + 1);
         } else {
@@ -261,18 +298,23 @@ bool parse_options(const std::vector<std::string>& args, options& opt) {
         }
         assign(specs[k], value);
     }
-    // The weights file is named after the network unless --save names one.
-    const auto save_given = [&] {
+    // The weights file and the checkpoint are named after the network unless the options name
+    // them.
+    const auto given = [&](std::string_view option) {
         for (std::size_t k = 0; k < specs.size(); ++k)
-            if (specs[k].name == "--save")
+            if (specs[k].name == option)
                 return bool(seen[k]);
         return false;
     };
-    if (!save_given())
+    if (!given("--save"))
         opt.save = "fashion_mnist_" + opt.model + ".safetensors";
+    if (!given("--checkpoint"))
+        opt.checkpoint = "fashion_mnist_" + opt.model + ".checkpoint";
     // The learning rate of the last epoch, lr * lr_decay^(epochs - 1), must still be a normal
     // float, or the last epochs would train with a zero (or subnormal) rate.
-    const double decays = double(opt.epochs > 0 ? opt.epochs - 1 : 0);
+    const double decays = double(opt.epochs > 0 && opt.schedule == "step" ? opt.epochs - 1 : 0);
+    if (opt.schedule == "one_cycle" && !(opt.warmup > 0))
+        throw usage_error("--warmup: one_cycle needs a rising share in (0, 1), got 0");
     if (const double last_lr = opt.lr * std::pow(opt.lr_decay, decays); !(last_lr >= FLT_MIN)) {
         // Shown through its logarithm: it may be too small for a double too.
         const double e = std::log10(opt.lr) + decays * std::log10(opt.lr_decay);
@@ -302,7 +344,7 @@ std::string help_text(const std::string& program, const options& defaults) {
     };
     line("-h,--help", "Print this help message and exit");
     for (const auto& s : option_specs(shown)) {
-        std::string left = std::string(s.name) + ' ' + type_name(s);
+        std::string left = std::string(s.name) + (s.flag ? "" : " ") + type_name(s);
         if (const std::string v = value_string(s); !v.empty())
             left += '=' + v;
         line(left, s.help);

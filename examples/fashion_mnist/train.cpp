@@ -3,6 +3,11 @@
 // (train_network.hpp, one unit per network: train_lenet5.cpp, ...).
 
 #include "typenet/io/atomic_file.hpp"
+#include "typenet/optim/init.hpp"
+#include "typenet/train/evaluation.hpp"
+#include "typenet/train/progress.hpp"
+#include "typenet/train/schedule.hpp"
+#include "typenet/train/trainer.hpp"
 
 #include <algorithm>
 #include <array>
@@ -38,7 +43,7 @@ const std::array<const char*, classes> class_names{
     "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 } // namespace
 
-void print_confusion(const evaluation& e) {
+void print_confusion(const tn::train::evaluation& e) {
     std::printf("confusion matrix (rows: true class, columns: predicted)\n%14s", "");
     for (std::size_t c = 0; c < classes; ++c)
         std::printf("%6zu", c);
@@ -46,7 +51,7 @@ void print_confusion(const evaluation& e) {
     for (std::size_t t = 0; t < classes; ++t) {
         std::printf("%2zu %-11s", t, class_names[t]);
         for (std::size_t p = 0; p < classes; ++p)
-            std::printf("%6zu", e.confusion[t][p]);
+            std::printf("%6zu", e.confused(t, p));
         std::printf("\n");
     }
 }
@@ -136,11 +141,11 @@ bool plot_curves(const fs::path& csv, const fs::path& png) {
                                "set xlabel 'epoch'\n"
                                "plot " +
                                data +
-                               " using 1:2 with linespoints title 'train loss', "
-                               "'' using 1:4 with linespoints title 'test loss'\n"
+                               " using 1:3 with linespoints title 'train loss', "
+                               "'' using 1:5 with linespoints title 'test loss'\n"
                                "plot " +
                                data +
-                               " using 1:3 with linespoints title 'test accuracy'\n"
+                               " using 1:4 with linespoints title 'test accuracy'\n"
                                "unset multiplot\n"
                                "unset output\n";
     try {
@@ -156,7 +161,42 @@ bool plot_curves(const fs::path& csv, const fs::path& png) {
     return true;
 }
 
+tn::train::fit_options fit_options_of(const options& opt, std::size_t train_count) {
+    namespace tt = tn::train;
+    tt::fit_options f;
+    f.epochs = opt.epochs;
+    f.batch = opt.batch;
+    f.threads = opt.threads;
+    f.optimizer.kind = tt::parse_optimizer_kind(opt.optimizer);
+    f.optimizer.momentum = opt.momentum;
+    f.optimizer.nesterov = opt.nesterov == "on";
+    f.optimizer.weight_decay = opt.weight_decay;
+    const std::size_t steps_per_epoch = (train_count + opt.batch - 1) / opt.batch;
+    if (opt.schedule == "one_cycle")
+        f.lr_schedule = tt::schedule::one_cycle(opt.lr, 0, opt.warmup);
+    else if (opt.schedule == "cosine")
+        f.lr_schedule = tt::schedule::cosine(
+            opt.lr, 0, static_cast<std::size_t>(opt.warmup * double(steps_per_epoch * opt.epochs)));
+    else if (opt.schedule == "step")
+        f.lr_schedule = tt::schedule::step_decay(opt.lr, steps_per_epoch, opt.lr_decay);
+    else
+        f.lr_schedule = tt::schedule::constant(opt.lr);
+    f.init = tn::parse_init_scheme(opt.init);
+    f.seed = opt.seed;
+    f.checkpoint = opt.checkpoint;
+    f.resume = opt.resume;
+    f.progress = opt.progress == "bar"     ? tt::progress_style::bar
+                 : opt.progress == "lines" ? tt::progress_style::lines
+                 : opt.progress == "none"  ? tt::progress_style::none
+                                           : tt::progress_style::automatic;
+    f.train_limit = opt.train_limit;
+    f.test_limit = opt.test_limit;
+    return f;
+}
+
 int run(const options& opt) {
+    if (opt.model == "resnet")
+        return run_resnet(opt);
     if (opt.model == "lenet5")
         return run_lenet5(opt);
     if (opt.model == "separable")

@@ -1,80 +1,51 @@
 #pragma once
-// The Fashion-MNIST trainer's training loop for any network type Net on 1x28x28 images and 10
-// classes: loads the IDX files, trains with data_parallel and Adam or SGD, evaluates on the test
-// set after every epoch, and writes the CSV log, the plot and (through weights.cpp) the weights.
-// Each --model instantiates it in a unit of its own (train_lenet5.cpp, ...).
+// The Fashion-MNIST trainer's run for one network type Net on 1x28x28 images and 10 classes:
+// the options become a typenet::train::trainer (the library's loop: schedule, optimiser,
+// augmentation, evaluation, checkpoints, progress), and this file adds what the program reports
+// and writes — the CSV log after every epoch, the confusion matrix, the weights, the plot. Each
+// --model instantiates it in a unit of its own (train_lenet5.cpp, ...).
 
 #include "typenet/io/atomic_file.hpp"
 #include "typenet/io/idx.hpp"
-#include "typenet/model/data_parallel.hpp"
-#include "typenet/optim/adam.hpp"
-#include "typenet/optim/init.hpp"
-#include "typenet/optim/sgd.hpp"
+#include "typenet/train/trainer.hpp"
 
-#include <range/v3/algorithm/shuffle.hpp>
-
-#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <numeric>
-#include <random>
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <unistd.h>
-#include <variant>
-#include <vector>
+#include <utility>
 
 #include "train_support.hpp"
 #include "trainer.hpp"
 
 namespace fashion_mnist {
 
-template<class Net>
-evaluation evaluate(tn::data_parallel<Net, input_shape, T>& workers,
-                    std::span<const T, tn::model<Net, input_shape, T>::parameter_count> params,
-                    const dataset_t& test, std::size_t count) {
-    std::vector<std::uint8_t> predicted(count);
-    std::vector<double> losses(count);
-    workers.predict(
-        params, count, sample_at{&test, nullptr}, [&](std::size_t k, const auto& logits) {
-            const T* f = logits.data();
-            const std::size_t arg = static_cast<std::size_t>(std::max_element(f, f + classes) - f);
-            predicted[k] = static_cast<std::uint8_t>(arg);
-            const T max = f[arg];
-            double total = 0;
-            for (std::size_t c = 0; c < classes; ++c)
-                total += std::exp(double(f[c] - max));
-            losses[k] = std::log(total) + max - f[test.label(k)];
-        });
-    evaluation e;
-    std::size_t correct = 0;
-    for (std::size_t k = 0; k < count; ++k) {
-        const std::size_t truth = test.label(k);
-        correct += predicted[k] == truth;
-        ++e.confusion[truth][predicted[k]];
-        e.loss += losses[k];
-    }
-    e.accuracy = count ? double(correct) / double(count) : 0.0;
-    e.loss = count ? e.loss / double(count) : 0.0;
-    return e;
+/// The library's settings from the command line's; `train_count` is the number of training
+/// images the run uses (a step schedule decays once per epoch of them).
+tn::train::fit_options fit_options_of(const options& opt, std::size_t train_count);
+
+/// The augmentation --augment names: crop (2-pixel zero padding, as torchvision's RandomCrop(28,
+/// padding=2)) and/or a left-right mirror with probability 1/2.
+inline auto augmentation_of(const options& opt) {
+    const bool crop = opt.augment == "crop+flip" || opt.augment == "crop";
+    const bool flip = opt.augment == "crop+flip" || opt.augment == "flip";
+    return tn::train::random_crop{crop ? std::size_t{2} : 0} |
+           tn::train::horizontal_flip{flip ? 0.5 : 0.0};
 }
 
 /// Trains Net (or evaluates saved weights, --load) as `opt` says; `title` names it in the report.
 template<class Net>
 int run_network(const options& opt, const char* title) {
-    namespace fs = std::filesystem;
-    using model_t = tn::model<Net, input_shape, T>;
-    using parallel_t = tn::data_parallel<Net, input_shape, T>;
-    constexpr std::size_t P = model_t::parameter_count;
+    using trainer_t = tn::train::trainer<Net, input_shape, T>;
     const auto t_start = std::chrono::steady_clock::now();
     // The outputs are checked before the data are read and the training runs: a --save into a
     // missing directory or onto a FIFO fails now, not at the end.
     const std::pair<const char*, const std::string*> outputs[] = {
         {"--save", &opt.save},
+        {"--checkpoint", &opt.checkpoint},
         {"--csv", &opt.csv},
         {"--plot", opt.csv.empty() ? nullptr : &opt.plot}};
     for (const auto& [name, path] : outputs) {
@@ -86,20 +57,17 @@ int run_network(const options& opt, const char* title) {
             throw std::runtime_error(std::string(name) + ": " + e.what());
         }
     }
-    const fs::path dir = opt.data;
+    const std::filesystem::path dir = opt.data;
     const dataset_t test = tn::load_dataset<input_shape, T>(
         dir / "t10k-images-idx3-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz", classes);
-    const std::size_t test_count =
-        opt.test_limit ? std::min(opt.test_limit, test.size()) : test.size();
-    auto m = std::make_unique<model_t>();
-    parallel_t workers(opt.threads);
-    const std::span<const T, P> params(m->parameters().data(), P);
 
     if (!opt.load.empty()) {
-        load_weights(opt.model, m->parameters(), opt.load);
-        const auto e = evaluate<Net>(workers, params, test, test_count);
+        trainer_t t(fit_options_of(opt, 1));
+        auto& m = t.model();
+        load_weights(opt.model, m.parameters(), m.buffers(), m.batch_counters(), opt.load);
+        const auto e = t.evaluate(test, opt.test_limit);
         std::printf("loaded %s\ntest accuracy %.4f (%zu images), test loss %.4f\n",
-                    opt.load.c_str(), e.accuracy, test_count, e.loss);
+                    opt.load.c_str(), e.accuracy, e.count, e.loss);
         print_confusion(e);
         return 0;
     }
@@ -108,106 +76,40 @@ int run_network(const options& opt, const char* title) {
         dir / "train-images-idx3-ubyte.gz", dir / "train-labels-idx1-ubyte.gz", classes);
     const std::size_t train_count =
         opt.train_limit ? std::min(opt.train_limit, train.size()) : train.size();
-    std::printf("%s on Fashion-MNIST: %zu parameters, %zu training / %zu test images, "
-                "%zu threads\n",
-                title, P, train_count, test_count, workers.threads());
-    std::printf("%s, batch %zu, lr %g (x%g per epoch), %zu epochs, augment %s, seed %llu\n",
-                opt.optimizer.c_str(), opt.batch, opt.lr, opt.lr_decay, opt.epochs,
-                opt.augment.c_str(), static_cast<unsigned long long>(opt.seed));
+    trainer_t t(fit_options_of(opt, train_count));
+    std::printf("%s on Fashion-MNIST: %zu parameters, %zu buffer values, %zu training / %zu test "
+                "images, %zu threads\n",
+                title, trainer_t::parameter_count, trainer_t::model_type::buffer_count, train_count,
+                opt.test_limit ? std::min(opt.test_limit, test.size()) : test.size(), t.threads());
+    std::fputs(tn::summary<Net, input_shape>().c_str(), stdout);
 
-    tn::init_parameters(*m, tn::parse_init_scheme(opt.init), opt.seed);
-    using optimizer_t = std::variant<tn::adam<T, P>, tn::sgd<T, P>>;
-    optimizer_t optimizer =
-        opt.optimizer == "sgd"
-            ? optimizer_t(std::in_place_type<tn::sgd<T, P>>,
-                          tn::sgd_options{.lr = opt.lr,
-                                          .momentum = opt.momentum,
-                                          .weight_decay = opt.weight_decay})
-            : optimizer_t(std::in_place_type<tn::adam<T, P>>,
-                          tn::adam_options{.lr = opt.lr, .weight_decay = opt.weight_decay});
-
-    std::vector<std::size_t> order(train_count);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::vector<T> grad(P);
-    std::mt19937_64 rng(opt.seed);
-    const bool tty = isatty(STDOUT_FILENO);
-    std::string log = "epoch,train_loss,test_accuracy,test_loss,seconds\n";
-    evaluation last;
-    std::string log_error; // the last failed write of the CSV log ("": written)
-
-    for (std::size_t epoch = 1; epoch <= opt.epochs; ++epoch) {
-        const auto t0 = std::chrono::steady_clock::now();
-        ranges::shuffle(order, rng);
-        const T lr = T(opt.lr * std::pow(opt.lr_decay, double(epoch - 1)));
-        std::visit([&](auto& o) { o.set_lr(lr); }, optimizer);
-        // Mirroring decisions differ per epoch (never 0, which means "no mirroring").
-        const std::uint64_t flip_seed =
-            opt.augment == "flip" ? sample_at::mix(opt.seed, epoch) | 1u : 0u;
-        double loss_sum = 0;
-        std::size_t seen = 0, step = 0;
-        const std::size_t steps = train_count / opt.batch + (train_count % opt.batch != 0);
-        for (std::size_t first = 0; first < train_count; first += opt.batch) {
-            const std::size_t b = std::min(opt.batch, train_count - first);
-            const T loss =
-                workers.accumulate(params, b, sample_at{&train, &order[first], flip_seed}, grad);
-            if (!std::isfinite(loss))
-                throw std::runtime_error("training diverged: loss is " + std::to_string(loss) +
-                                         " at epoch " + std::to_string(epoch) + ", step " +
-                                         std::to_string(step) + "; lower --lr");
-            // The step takes the batch's mean gradient: the summed one scaled by 1/b.
-            std::visit([&](auto& o) { o.step(m->parameters(), grad, T(1) / T(b)); }, optimizer);
-            if (!std::all_of(params.begin(), params.end(), [](T v) { return std::isfinite(v); }))
-                throw std::runtime_error("training diverged: a parameter became inf/NaN at epoch " +
-                                         std::to_string(epoch) + ", step " + std::to_string(step) +
-                                         "; lower --lr");
-            loss_sum += loss;
-            seen += b;
-            ++step;
-            if (tty && (step % 20 == 0 || step == steps)) {
-                const double el =
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                const double rate = double(seen) / el;
-                const int width = 30, done = int(width * step / steps);
-                std::printf("\repoch %zu/%zu [%s%s] %3zu%%  %6.0f img/s  loss %.4f  ETA %s ", epoch,
-                            opt.epochs, std::string(done, '#').c_str(),
-                            std::string(width - done, '.').c_str(), 100 * step / steps, rate,
-                            loss_sum / double(seen),
-                            format_seconds(double(train_count - seen) / rate).c_str());
-                std::fflush(stdout);
-            }
+    // A log that cannot be written (a full disk) must not cost the run or the weights: the run
+    // goes on, and the failure is reported at the end. A later write that succeeds writes the
+    // whole log.
+    std::string log_error;
+    t.on_epoch([&](const tn::train::epoch_report&) {
+        if (opt.csv.empty())
+            return;
+        try {
+            tn::write_file_atomically(opt.csv, trainer_t::format_history(t.history()));
+            log_error.clear();
+        } catch (const tn::io_error& e) {
+            if (log_error.empty())
+                std::fprintf(stderr,
+                             "fashion_mnist: warning: training goes on without the log: %s\n",
+                             e.what());
+            log_error = e.what();
         }
-        const double secs =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        last = evaluate<Net>(workers, params, test, test_count);
-        if (tty)
-            std::printf("\r\033[K");
-        std::printf("epoch %zu/%zu  train loss %.4f  test accuracy %.4f  test loss %.4f  "
-                    "%.1f s  %.0f img/s\n",
-                    epoch, opt.epochs, loss_sum / double(seen), last.accuracy, last.loss, secs,
-                    double(seen) / secs);
-        std::fflush(stdout);
-        log += std::to_string(epoch) + "," + std::to_string(loss_sum / double(seen)) + "," +
-               std::to_string(last.accuracy) + "," + std::to_string(last.loss) + "," +
-               std::to_string(secs) + "\n";
-        // A log that cannot be written (a full disk) must not cost the run or the weights: the
-        // run goes on, and the failure is reported at the end. A later write that succeeds
-        // writes the whole log.
-        if (!opt.csv.empty()) {
-            try {
-                tn::write_file_atomically(opt.csv, log);
-                log_error.clear();
-            } catch (const tn::io_error& e) {
-                if (log_error.empty())
-                    std::fprintf(stderr,
-                                 "fashion_mnist: warning: training goes on without the log: %s\n",
-                                 e.what());
-                log_error = e.what();
-            }
-        }
-    }
+    });
+    t.fit(train, &test, augmentation_of(opt));
+    std::printf("%s, batch %zu, %s, %zu epochs, %s, seed %llu\n", t.optimizer().name(), opt.batch,
+                t.lr_schedule().describe().c_str(), opt.epochs, opt.augment.c_str(),
+                static_cast<unsigned long long>(opt.seed));
+    const auto& last = t.history().back().test;
     print_confusion(last);
     if (!opt.save.empty()) {
-        save_weights(opt.model, params, opt.save);
+        auto& m = t.model();
+        save_weights(opt.model, m.parameters(), m.buffers(), m.batch_counters(), opt.save);
         std::printf("weights: %s\n", opt.save.c_str());
     }
     std::string plot_error;
@@ -226,7 +128,7 @@ int run_network(const options& opt, const char* title) {
     const double total =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     std::printf("final test accuracy %.4f on %zu images after %zu epochs, %.1f s in total\n",
-                last.accuracy, test_count, opt.epochs, total);
+                last.accuracy, last.count, opt.epochs, total);
     if (!log_error.empty())
         throw std::runtime_error("the log was not written: " + log_error);
     if (!plot_error.empty())

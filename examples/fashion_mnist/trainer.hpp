@@ -18,20 +18,26 @@ namespace fashion_mnist {
 std::size_t default_threads();
 
 struct options {
-    std::string model = "lenet5"; ///< the network: a name from model_names
-    std::size_t epochs = 40;
+    std::string model = "resnet"; ///< the network: a name from model_names
+    std::size_t epochs = 7;
     std::size_t batch = 64;
-    double lr = 2e-3;
-    double lr_decay = 0.9;
+    double lr = 3e-3;
+    std::string schedule = "one_cycle";
+    double warmup = 0.3;   ///< one_cycle: the rising share; cosine: the warm-up share
+    double lr_decay = 0.9; ///< step: the factor per epoch
     double momentum = 0.9;
+    std::string nesterov = "off";
     double weight_decay = 0.0;
     std::string optimizer = "adam";
-    std::string init = "pytorch_default";
+    std::string init = "kaiming_uniform";
     std::string augment = "flip";
+    std::string checkpoint = "fashion_mnist_resnet.checkpoint";
+    bool resume = false;
+    std::string progress = "auto";
     std::size_t threads = default_threads();
     std::uint64_t seed = 1;
     std::string data = "/usr/share/datasets/fashion-mnist";
-    std::string save = "fashion_mnist_lenet5.safetensors";
+    std::string save = "fashion_mnist_resnet.safetensors";
     std::string load;
     std::string csv = "fashion_mnist_log.csv";
     std::string plot = "fashion_mnist_curves.png";
@@ -40,7 +46,7 @@ struct options {
 };
 
 /// The networks --model accepts (dsl/<name>.hpp).
-inline constexpr const char* model_names[] = {"lenet5", "separable", "vgg_small"};
+inline constexpr const char* model_names[] = {"resnet", "lenet5", "separable", "vgg_small"};
 
 /// Trains (or, with opt.load, evaluates saved weights) and prints the report; returns the exit
 /// status. Throws std::exception on an output that cannot be written (checked before the data
@@ -50,14 +56,18 @@ inline constexpr const char* model_names[] = {"lenet5", "separable", "vgg_small"
 int run(const options& opt);
 
 /// The training loop of one network each (train_<model>.cpp).
+int run_resnet(const options& opt);
 int run_lenet5(const options& opt);
 int run_separable(const options& opt);
 int run_vgg_small(const options& opt);
 
-/// The weights of network `model` (on 1x28x28, float) as a safetensors file: the flat parameter
-/// block, in model::parameters() order. Throw typenet::io_error naming the file (also for a file
-/// of another architecture). (weights.cpp)
-void save_weights(const std::string& model, std::span<const float> params, const std::string& path);
-void load_weights(const std::string& model, std::span<float> params, const std::string& path);
+/// The weights of network `model` (on 1x28x28, float) as a safetensors file: the parameters,
+/// buffers and batch counters in model order, under PyTorch's state_dict names. Throw
+/// typenet::io_error naming the file (also for a file of another architecture). (weights.cpp)
+void save_weights(const std::string& model, std::span<const float> params,
+                  std::span<const float> buffers, std::span<const std::int64_t> counters,
+                  const std::string& path);
+void load_weights(const std::string& model, std::span<float> params, std::span<float> buffers,
+                  std::span<std::int64_t> counters, const std::string& path);
 
 } // namespace fashion_mnist

@@ -2,6 +2,7 @@
 // A unit of its own, beside the training loops (trainer.hpp).
 
 #include "typenet/dsl/lenet5.hpp"
+#include "typenet/dsl/resnet.hpp"
 #include "typenet/dsl/separable.hpp"
 #include "typenet/dsl/vgg_small.hpp"
 #include "typenet/io/safetensors.hpp"
@@ -18,7 +19,9 @@ using input_shape = typenet::shape<1, 28, 28>;
 /// Calls f.template operator()<Net>() for the network named `model`.
 template<class F>
 void with_network(const std::string& model, F&& f) {
-    if (model == "lenet5")
+    if (model == "resnet")
+        f.template operator()<typenet::dsl::resnet_fmnist>();
+    else if (model == "lenet5")
         f.template operator()<typenet::dsl::lenet5>();
     else if (model == "separable")
         f.template operator()<typenet::dsl::separable>();
@@ -30,14 +33,18 @@ void with_network(const std::string& model, F&& f) {
 } // namespace
 
 void save_weights(const std::string& model, std::span<const float> params,
+                  std::span<const float> buffers, std::span<const std::int64_t> counters,
                   const std::string& path) {
-    with_network(model,
-                 [&]<class Net>() { typenet::save_safetensors<Net, input_shape>(params, path); });
+    with_network(model, [&]<class Net>() {
+        typenet::save_safetensors<Net, input_shape>(params, buffers, counters, path);
+    });
 }
 
-void load_weights(const std::string& model, std::span<float> params, const std::string& path) {
-    with_network(model,
-                 [&]<class Net>() { typenet::load_safetensors<Net, input_shape>(params, path); });
+void load_weights(const std::string& model, std::span<float> params, std::span<float> buffers,
+                  std::span<std::int64_t> counters, const std::string& path) {
+    with_network(model, [&]<class Net>() {
+        typenet::load_safetensors<Net, input_shape>(params, buffers, counters, path);
+    });
 }
 
 } // namespace fashion_mnist

@@ -20,7 +20,7 @@ png="$dir/curves \$(touch injected) \`touch injected\` \"q\" ; touch injected.pn
 }
 cat "$work/stdout"
 fail() { echo "FAILED: $*"; exit 1; }
-[ "$(head -n 1 "$csv")" = "epoch,train_loss,test_accuracy,test_loss,seconds" ] ||
+[ "$(head -n 1 "$csv")" = "epoch,step,train_loss,test_accuracy,test_loss,lr,seconds,images_per_s" ] ||
     fail "no CSV header in $csv"
 [ "$(wc -l <"$csv")" -eq 2 ] || fail "the CSV does not hold one epoch"
 if command -v gnuplot >/dev/null; then

@@ -44,9 +44,12 @@ BOOST_AUTO_TEST_CASE(no_arguments_keep_the_defaults) {
     const fm::options d, o = parse({});
     BOOST_TEST(o.epochs == d.epochs);
     BOOST_TEST(o.batch == 64u);
-    BOOST_TEST(o.lr == 2e-3);
+    BOOST_TEST(o.lr == 3e-3);
+    BOOST_TEST(o.schedule == "one_cycle");
     BOOST_TEST(o.optimizer == "adam");
-    BOOST_TEST(o.augment == "flip");
+    BOOST_TEST(o.augment == d.augment);
+    BOOST_TEST(!o.resume);
+    BOOST_TEST(o.checkpoint == "fashion_mnist_resnet.checkpoint");
     BOOST_TEST(o.save == d.save);
     BOOST_TEST(o.load.empty());
     BOOST_TEST(o.threads == d.threads);
@@ -117,21 +120,24 @@ BOOST_AUTO_TEST_CASE(help_lists_every_option_with_its_default) {
     BOOST_TEST_MESSAGE(h);
     BOOST_TEST(contains(h, "Usage: fm [OPTIONS]\n"));
     BOOST_TEST(contains(h, "  -h,--help                   Print this help message and exit\n"));
-    BOOST_TEST(contains(h, "  --epochs UINT:POSITIVE=40   passes over the training set"));
+    BOOST_TEST(contains(h, "  --epochs UINT:POSITIVE=7    passes over the training set"));
     BOOST_TEST(contains(h, "  --batch UINT:POSITIVE=64    mini-batch size\n"));
-    BOOST_TEST(contains(h, "  --lr FLOAT:POSITIVE=0.002   learning rate of the first epoch\n"));
+    BOOST_TEST(
+        contains(h, "  --lr FLOAT:POSITIVE=0.003   learning rate (one_cycle, cosine: the peak"));
+    BOOST_TEST(contains(h, "  --schedule TEXT:{one_cycle,cosine,step,constant}=one_cycle\n"));
+    BOOST_TEST(contains(h, "  --resume                    continue from --checkpoint"));
     BOOST_TEST(contains(h, "  --lr-decay FLOAT=0.9        "));
-    BOOST_TEST(contains(h, "  --optimizer TEXT:{adam,sgd}=adam\n" + std::string(30, ' ') +
-                               "adam or sgd\n"));
+    BOOST_TEST(contains(h, "  --optimizer TEXT:{adam,adamw,sgd}=adam\n" + std::string(30, ' ') +
+                               "adam, adamw (decoupled weight decay) or sgd\n"));
     BOOST_TEST(contains(h, "  --init TEXT:{pytorch_default,kaiming_uniform,xavier_uniform}="
-                           "pytorch_default\n"));
-    BOOST_TEST(contains(h, "  --augment TEXT:{flip,none}=flip\n"));
+                           "kaiming_uniform\n"));
+    BOOST_TEST(contains(h, "  --augment TEXT:{crop+flip,crop,flip,none}=" + d.augment + "\n"));
     BOOST_TEST(contains(h, "  --momentum FLOAT=0.9 "));
     BOOST_TEST(contains(h, "  --weight-decay FLOAT=0 "));
     BOOST_TEST(contains(h, "  --threads UINT:POSITIVE=2   worker threads, at most 256\n"));
     BOOST_TEST(contains(h, "  --seed UINT=1 "));
     BOOST_TEST(contains(h, "  --data TEXT=/usr/share/datasets/fashion-mnist\n"));
-    BOOST_TEST(contains(h, "  --save TEXT=fashion_mnist_lenet5.safetensors\n"));
+    BOOST_TEST(contains(h, "  --save TEXT=fashion_mnist_resnet.safetensors\n"));
     BOOST_TEST(contains(h, "  --load TEXT                 evaluate these weights"));
     BOOST_TEST(contains(h, "  --csv TEXT=fashion_mnist_log.csv\n"));
     BOOST_TEST(contains(h, "  --plot TEXT=fashion_mnist_curves.png\n"));
@@ -152,7 +158,7 @@ BOOST_AUTO_TEST_CASE(unknown_options_and_stray_arguments) {
 BOOST_AUTO_TEST_CASE(missing_values) {
     BOOST_TEST(error_of({"--epochs"}) == "--epochs: missing value (UINT:POSITIVE)");
     BOOST_TEST(error_of({"--epochs", "--data", "d"}) == "--epochs: missing value (UINT:POSITIVE)");
-    BOOST_TEST(error_of({"--optimizer"}) == "--optimizer: missing value (TEXT:{adam,sgd})");
+    BOOST_TEST(error_of({"--optimizer"}) == "--optimizer: missing value (TEXT:{adam,adamw,sgd})");
     BOOST_TEST(error_of({"--epochs="}) == "--epochs: '' is not a non-negative integer");
     BOOST_TEST(error_of({"--lr="}) == "--lr: '' is not a number");
 }
@@ -215,12 +221,17 @@ BOOST_AUTO_TEST_CASE(ranges) {
 
 // The last epoch's rate, lr * lr_decay^(epochs - 1), must not underflow float either.
 BOOST_AUTO_TEST_CASE(the_last_learning_rate_is_a_normal_float) {
-    BOOST_TEST(error_of({"--lr-decay", "1e-10"}) ==
+    BOOST_TEST(error_of({"--schedule", "step", "--epochs", "40", "--lr", "0.002", "--lr-decay",
+                         "1e-10"}) ==
                "--lr-decay: 1e-10 makes the learning rate of epoch 40 2e-393, below the "
                "smallest normal float (1.17549e-38); raise --lr-decay or lower --epochs");
-    BOOST_TEST(contains(error_of({"--lr", "1e-37", "--lr-decay", "0.5", "--epochs", "5"}),
-                        "epoch 5 6.25e-39, below the smallest normal float"));
-    BOOST_TEST(parse({"--lr-decay", "1e-10", "--epochs", "2"}).lr_decay == 1e-10);
+    BOOST_TEST(contains(
+        error_of({"--schedule", "step", "--lr", "1e-37", "--lr-decay", "0.5", "--epochs", "5"}),
+        "epoch 5 6.25e-39, below the smallest normal float"));
+    BOOST_TEST(parse({"--schedule", "step", "--lr-decay", "1e-10", "--epochs", "2"}).lr_decay ==
+               1e-10);
+    // Only the step schedule decays per epoch.
+    BOOST_TEST(parse({"--lr-decay", "1e-10", "--epochs", "40"}).lr_decay == 1e-10);
 }
 
 BOOST_AUTO_TEST_CASE(thread_count_limit) {
@@ -232,9 +243,18 @@ BOOST_AUTO_TEST_CASE(thread_count_limit) {
 }
 
 BOOST_AUTO_TEST_CASE(values_from_a_set) {
-    BOOST_TEST(error_of({"--optimizer", "foo"}) == "--optimizer: 'foo' is not one of adam, sgd");
-    BOOST_TEST(error_of({"--optimizer", "Adam"}) == "--optimizer: 'Adam' is not one of adam, sgd");
-    BOOST_TEST(error_of({"--augment", ""}) == "--augment: '' is not one of flip, none");
+    BOOST_TEST(error_of({"--optimizer", "foo"}) ==
+               "--optimizer: 'foo' is not one of adam, adamw, sgd");
+    BOOST_TEST(error_of({"--optimizer", "Adam"}) ==
+               "--optimizer: 'Adam' is not one of adam, adamw, sgd");
+    BOOST_TEST(error_of({"--augment", ""}) ==
+               "--augment: '' is not one of crop+flip, crop, flip, none");
+    BOOST_TEST(error_of({"--schedule", "linear"}) ==
+               "--schedule: 'linear' is not one of one_cycle, cosine, step, constant");
+    BOOST_TEST(error_of({"--resume=yes"}) == "--resume takes no value");
+    BOOST_TEST(parse({"--resume"}).resume);
+    BOOST_TEST(error_of({"--warmup", "0"}) ==
+               "--warmup: one_cycle needs a rising share in (0, 1), got 0");
     BOOST_TEST(error_of({"--init", "bogus"}) ==
                "--init: 'bogus' is not one of pytorch_default, kaiming_uniform, xavier_uniform");
     for (const char* scheme : {"pytorch_default", "kaiming_uniform", "xavier_uniform"})
@@ -246,14 +266,15 @@ BOOST_AUTO_TEST_CASE(an_option_given_twice) {
 }
 
 BOOST_AUTO_TEST_CASE(the_model_names_the_weights_file) {
-    BOOST_TEST(parse({}).model == "lenet5");
-    BOOST_TEST(parse({}).save == "fashion_mnist_lenet5.safetensors");
+    BOOST_TEST(parse({}).model == "resnet");
+    BOOST_TEST(parse({}).save == "fashion_mnist_resnet.safetensors");
     for (const std::string name : fm::model_names) {
         BOOST_TEST(parse({"--model", name}).model == name);
         BOOST_TEST(parse({"--model", name}).save == "fashion_mnist_" + name + ".safetensors");
         BOOST_TEST(parse({"--model", name, "--save", "w.st"}).save == "w.st");
         BOOST_TEST(parse({"--save=", "--model", name}).save == "");
+        BOOST_TEST(parse({"--model", name}).checkpoint == "fashion_mnist_" + name + ".checkpoint");
     }
     BOOST_TEST(error_of({"--model", "vgg19"}) ==
-               "--model: 'vgg19' is not one of lenet5, separable, vgg_small");
+               "--model: 'vgg19' is not one of resnet, lenet5, separable, vgg_small");
 }

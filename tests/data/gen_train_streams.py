@@ -11,8 +11,6 @@ counter layout shows up as a failed test:
 """
 
 import os
-import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -193,11 +191,7 @@ def write_header(path):
         out.append(f'    {{"{name}", 0x{seed:x}u, 0x{epoch:x}u, {position}u, {probability!r}, '
                    f'{count}, "{bits}"}},')
     out += ["};", "", "} // namespace typenet::test::ref::train_streams", ""]
-    with open(path, "w") as f:
-        f.write("\n".join(out))
-    formatter = shutil.which("clang-format-14") or shutil.which("clang-format")
-    if formatter:
-        subprocess.run([formatter, "-i", path], check=True)
+    philox.write_formatted(path, out)
 
 
 if __name__ == "__main__":

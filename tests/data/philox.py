@@ -26,6 +26,16 @@ M0, M1 = 0xD2511F53, 0xCD9E8D57
 W0, W1 = 0x9E3779B9, 0xBB67AE85
 
 
+def write_formatted(path, lines):
+    """Writes a generated C++ header (its lines) and clang-formats it when clang-format is
+    installed, so that regenerating it gives the committed bytes."""
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+    formatter = shutil.which("clang-format-14") or shutil.which("clang-format")
+    if formatter:
+        subprocess.run([formatter, "-i", path], check=True)
+
+
 def philox4x32(counter, key, rounds=10):
     """Four 32-bit words from a 4-word counter and a 2-word key."""
     c0, c1, c2, c3 = counter
@@ -169,11 +179,7 @@ def write_header(path):
         out.append("    {{" + ", ".join(map(hex32, counter)) + "}, {" + ", ".join(map(hex32, key))
                    + "}, {" + ", ".join(map(hex32, words)) + "}},")
     out += ["};", "", "} // namespace typenet::test::ref::dropout", ""]
-    with open(path, "w") as f:
-        f.write("\n".join(out))
-    formatter = shutil.which("clang-format-14") or shutil.which("clang-format")
-    if formatter:
-        subprocess.run([formatter, "-i", path], check=True)
+    write_formatted(path, out)
 
 
 if __name__ == "__main__":

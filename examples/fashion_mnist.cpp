@@ -1,9 +1,12 @@
-// The main job: train LeNet-5 (dsl/lenet5.hpp) on Fashion-MNIST from Debian's
-// dataset-fashion-mnist package, report test accuracy per epoch, a confusion matrix, a CSV of the
-// curves (and a PNG plot when gnuplot is installed), and save the weights as safetensors.
+// The main job: train a network of dsl/ (--model; by default the residual network
+// dsl::resnet_fmnist) on Fashion-MNIST from Debian's dataset-fashion-mnist package with the
+// library's loop (typenet/train/trainer.hpp), report test accuracy per epoch, a confusion matrix,
+// a CSV of the curves (and a PNG plot when gnuplot is installed), write a checkpoint after every
+// epoch, and save the weights as safetensors.
 //
-//   fashion_mnist [--epochs N] [--batch B] [--lr X] [--optimizer adam|sgd] [--threads T]
-//                 [--seed S] [--data DIR] [--save FILE] [--load FILE] ...
+//   fashion_mnist [--model M] [--epochs N] [--batch B] [--lr X] [--schedule S]
+//                 [--optimizer adam|adamw|sgd] [--augment A] [--threads T] [--seed S]
+//                 [--data DIR] [--save FILE] [--load FILE] [--checkpoint FILE] [--resume] ...
 //
 // --load FILE evaluates saved weights on the test set without training; --help lists the options.
 //

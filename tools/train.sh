@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main job: install dependencies (incl. Debian's dataset-fashion-mnist), build the
-# trainer optimised for this machine, and train LeNet-5 on Fashion-MNIST. Arguments go to the
-# trainer (see --help), e.g. `bash tools/train.sh --epochs 3`.
+# trainer optimised for this machine, and train the residual network of dsl/resnet.hpp on
+# Fashion-MNIST. Arguments go to the trainer (see --help), e.g. `bash tools/train.sh --epochs 3`
+# or `bash tools/train.sh --model lenet5`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh

@@ -24,7 +24,7 @@ fi
 head -c 1M /dev/zero >"$work/full/filler" 2>/dev/null || true # fills it (ENOSPC)
 
 status=0
-"$trainer" --epochs 1 --train-limit 500 --test-limit 100 --threads 2 --data "$data" \
+"$trainer" --model lenet5 --epochs 1 --train-limit 500 --test-limit 100 --threads 2 --data "$data" \
     --save "$work/w.safetensors" --csv "$work/full/log.csv" --plot "$work/full/curves.png" \
     >"$work/stdout" 2>"$work/stderr" || status=$?
 cat "$work/stdout" "$work/stderr"

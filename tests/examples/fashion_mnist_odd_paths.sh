@@ -12,7 +12,7 @@ dir="$work/it's a dir"
 mkdir -p "$dir"
 csv="$dir/log 'one'.csv"
 png="$dir/curves \$(touch injected) \`touch injected\` \"q\" ; touch injected.png"
-(cd "$work" && "$trainer" --epochs 1 --train-limit 500 --test-limit 100 --threads 2 \
+(cd "$work" && "$trainer" --model lenet5 --epochs 1 --train-limit 500 --test-limit 100 --threads 2 \
     --data "$data" --save "" --csv "$csv" --plot "$png") >"$work/stdout" 2>&1 || {
     cat "$work/stdout"
     echo "FAILED: the trainer failed"

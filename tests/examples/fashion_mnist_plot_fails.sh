@@ -14,7 +14,7 @@ chmod +x "$work/bin/gnuplot"
 fail() { echo "FAILED: $*"; exit 1; }
 run() {
     status=0
-    PATH=$1 "$trainer" --epochs 1 --train-limit 500 --test-limit 100 --threads 2 --data "$data" \
+    PATH=$1 "$trainer" --model lenet5 --epochs 1 --train-limit 500 --test-limit 100 --threads 2 --data "$data" \
         --save "$work/out/w.safetensors" --csv "$work/out/log.csv" --plot "$work/out/curves.png" \
         >"$work/stdout" 2>"$work/stderr" || status=$?
     cat "$work/stdout" "$work/stderr"

@@ -256,8 +256,8 @@ public:
         return tally.result();
     }
 
-    /// "epoch 3/10  train loss 0.4120  test accuracy 0.8843  test loss 0.3187  lr 0.0031  21.4 s
-    /// 2803 img/s"
+    /// The epoch's report line: "epoch E/N  train loss L  test accuracy A  test loss T  lr R
+    /// S s  I img/s" (without a test set, no test figures).
     static std::string epoch_line(const epoch_report& r) {
         char b[256];
         if (r.test.count)

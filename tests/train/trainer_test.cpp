@@ -128,6 +128,7 @@ BOOST_AUTO_TEST_CASE(resumed_run_ends_with_the_uninterrupted_weights) {
     other.resume = true;
     other.batch = 32;
     trainer_t d(other);
+    const std::vector<float> before(d.model().parameters().begin(), d.model().parameters().end());
     try {
         d.fit(train, &test, augment);
         BOOST_FAIL("a checkpoint of other settings was accepted");
@@ -137,6 +138,8 @@ BOOST_AUTO_TEST_CASE(resumed_run_ends_with_the_uninterrupted_weights) {
         BOOST_TEST(w.find("batch 16") != std::string::npos);
         BOOST_TEST(w.find("batch 32") != std::string::npos);
     }
+    // The refused checkpoint changed nothing.
+    BOOST_TEST(std::equal(before.begin(), before.end(), d.model().parameters().begin()));
 }
 
 BOOST_AUTO_TEST_CASE(a_diverging_run_names_the_step_and_the_layer) {

@@ -177,13 +177,20 @@ public:
         history_.clear();
         if (options_.resume && !options_.checkpoint.empty() &&
             std::filesystem::exists(options_.checkpoint)) {
-            const checkpoint_state st = load_checkpoint(options_.checkpoint, *model_, optimizer_);
+            // Read into a model and optimiser of their own, so that a checkpoint of another
+            // run changes nothing here.
+            auto loaded = std::make_unique<model_type>();
+            optimizer_type loaded_optimizer = optimizer_;
+            const checkpoint_state st =
+                load_checkpoint(options_.checkpoint, *loaded, loaded_optimizer);
             if (st.settings != settings() || st.seed != options_.seed)
                 throw std::invalid_argument(
                     "typenet::train::trainer: checkpoint '" + options_.checkpoint.string() +
                     "' is of a run with other settings:\n  checkpoint: seed " +
                     std::to_string(st.seed) + "; " + st.settings + "\n  this run:   seed " +
                     std::to_string(options_.seed) + "; " + settings());
+            model_ = std::move(loaded);
+            optimizer_ = std::move(loaded_optimizer);
             step_ = st.step;
             first_epoch = static_cast<std::size_t>(st.epochs_done) + 1;
             history_ = parse_history(st.history, options_.checkpoint);

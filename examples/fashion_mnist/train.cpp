@@ -3,11 +3,7 @@
 // (train_network.hpp, one unit per network: train_lenet5.cpp, ...).
 
 #include "typenet/io/atomic_file.hpp"
-#include "typenet/optim/init.hpp"
 #include "typenet/train/evaluation.hpp"
-#include "typenet/train/progress.hpp"
-#include "typenet/train/schedule.hpp"
-#include "typenet/train/trainer.hpp"
 
 #include <algorithm>
 #include <array>
@@ -54,13 +50,6 @@ void print_confusion(const tn::train::evaluation& e) {
             std::printf("%6zu", e.confused(t, p));
         std::printf("\n");
     }
-}
-
-std::string format_seconds(double s) {
-    char buf[32];
-    const int m = static_cast<int>(s) / 60;
-    std::snprintf(buf, sizeof buf, "%d:%02d", m, static_cast<int>(s) - 60 * m);
-    return buf;
 }
 
 namespace {
@@ -159,39 +148,6 @@ bool plot_curves(const fs::path& csv, const fs::path& png) {
         throw tn::io_error(png, "gnuplot wrote nothing");
     out.commit();
     return true;
-}
-
-tn::train::fit_options fit_options_of(const options& opt, std::size_t train_count) {
-    namespace tt = tn::train;
-    tt::fit_options f;
-    f.epochs = opt.epochs;
-    f.batch = opt.batch;
-    f.threads = opt.threads;
-    f.optimizer.kind = tt::parse_optimizer_kind(opt.optimizer);
-    f.optimizer.momentum = opt.momentum;
-    f.optimizer.nesterov = opt.nesterov == "on";
-    f.optimizer.weight_decay = opt.weight_decay;
-    const std::size_t steps_per_epoch = (train_count + opt.batch - 1) / opt.batch;
-    if (opt.schedule == "one_cycle")
-        f.lr_schedule = tt::schedule::one_cycle(opt.lr, 0, opt.warmup);
-    else if (opt.schedule == "cosine")
-        f.lr_schedule = tt::schedule::cosine(
-            opt.lr, 0, static_cast<std::size_t>(opt.warmup * double(steps_per_epoch * opt.epochs)));
-    else if (opt.schedule == "step")
-        f.lr_schedule = tt::schedule::step_decay(opt.lr, steps_per_epoch, opt.lr_decay);
-    else
-        f.lr_schedule = tt::schedule::constant(opt.lr);
-    f.init = tn::parse_init_scheme(opt.init);
-    f.seed = opt.seed;
-    f.checkpoint = opt.checkpoint;
-    f.resume = opt.resume;
-    f.progress = opt.progress == "bar"     ? tt::progress_style::bar
-                 : opt.progress == "lines" ? tt::progress_style::lines
-                 : opt.progress == "none"  ? tt::progress_style::none
-                                           : tt::progress_style::automatic;
-    f.train_limit = opt.train_limit;
-    f.test_limit = opt.test_limit;
-    return f;
 }
 
 int run(const options& opt) {

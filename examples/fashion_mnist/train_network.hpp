@@ -24,8 +24,40 @@
 namespace fashion_mnist {
 
 /// The library's settings from the command line's; `train_count` is the number of training
-/// images the run uses (a step schedule decays once per epoch of them).
-tn::train::fit_options fit_options_of(const options& opt, std::size_t train_count);
+/// images the run uses (a step schedule decays once per epoch of them). Here, not in train.cpp,
+/// so that only the units that train include train/trainer.hpp.
+inline tn::train::fit_options fit_options_of(const options& opt, std::size_t train_count) {
+    namespace tt = tn::train;
+    tt::fit_options f;
+    f.epochs = opt.epochs;
+    f.batch = opt.batch;
+    f.threads = opt.threads;
+    f.optimizer.kind = tt::parse_optimizer_kind(opt.optimizer);
+    f.optimizer.momentum = opt.momentum;
+    f.optimizer.nesterov = opt.nesterov == "on";
+    f.optimizer.weight_decay = opt.weight_decay;
+    const std::size_t steps_per_epoch = (train_count + opt.batch - 1) / opt.batch;
+    if (opt.schedule == "one_cycle")
+        f.lr_schedule = tt::schedule::one_cycle(opt.lr, 0, opt.warmup);
+    else if (opt.schedule == "cosine")
+        f.lr_schedule = tt::schedule::cosine(
+            opt.lr, 0, static_cast<std::size_t>(opt.warmup * double(steps_per_epoch * opt.epochs)));
+    else if (opt.schedule == "step")
+        f.lr_schedule = tt::schedule::step_decay(opt.lr, steps_per_epoch, opt.lr_decay);
+    else
+        f.lr_schedule = tt::schedule::constant(opt.lr);
+    f.init = tn::parse_init_scheme(opt.init);
+    f.seed = opt.seed;
+    f.checkpoint = opt.checkpoint;
+    f.resume = opt.resume;
+    f.progress = opt.progress == "bar"     ? tt::progress_style::bar
+                 : opt.progress == "lines" ? tt::progress_style::lines
+                 : opt.progress == "none"  ? tt::progress_style::none
+                                           : tt::progress_style::automatic;
+    f.train_limit = opt.train_limit;
+    f.test_limit = opt.test_limit;
+    return f;
+}
 
 /// The augmentation --augment names: crop (2-pixel zero padding, as torchvision's RandomCrop(28,
 /// padding=2)) and/or a left-right mirror with probability 1/2.

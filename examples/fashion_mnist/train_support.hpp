@@ -28,7 +28,6 @@ inline constexpr std::size_t classes = 10;
 using dataset_t = tn::dataset<input_shape, T>;
 
 void print_confusion(const tn::train::evaluation& e);
-std::string format_seconds(double s);
 
 /// Plots the CSV log `csv` into `png`: gnuplot writes the atomic_file's temporary file, which
 /// then replaces `png`. Returns false if gnuplot is not installed. Throws std::runtime_error

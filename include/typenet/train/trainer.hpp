@@ -313,8 +313,8 @@ private:
         if (!std::isfinite(loss))
             throw diverged("the training loss is " + std::to_string(loss), epoch, samples);
         optimizer_.step(model_->parameters(), grad_, T(1) / T(b));
-        for (auto& c : model_->batch_counters())
-            c += network_type::batch_node_count ? 1 : 0;
+        for (auto& c : model_->batch_counters()) // one per batch norm
+            ++c;
         ++step_;
         const auto p = model_->parameters();
         if (!std::all_of(p.begin(), p.end(), [](T v) { return std::isfinite(v); }))

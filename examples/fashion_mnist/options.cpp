@@ -83,6 +83,11 @@ std::vector<option_spec> option_specs(options& o) {
                  "by 2), flip (random left-right mirror), both, or none",
          .text = &o.augment,
          .choices = {"crop+flip", "crop", "flip", "none"}},
+        {.name = "--test-views",
+         .help = "what each test prediction averages: the image, or the image and its left-right "
+                 "mirror (softmax distributions averaged; twice the evaluation's work)",
+         .text = &o.test_views,
+         .choices = {"image", "image+mirror"}},
         {.name = "--momentum",
          .help = "SGD momentum, in [0, 1)",
          .real = &o.momentum,

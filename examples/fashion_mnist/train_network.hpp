@@ -56,6 +56,8 @@ inline tn::train::fit_options fit_options_of(const options& opt, std::size_t tra
                                            : tt::progress_style::automatic;
     f.train_limit = opt.train_limit;
     f.test_limit = opt.test_limit;
+    f.evaluation_views =
+        opt.test_views == "image+mirror" ? tt::test_views::image_and_mirror : tt::test_views::image;
     return f;
 }
 
@@ -66,6 +68,11 @@ inline auto augmentation_of(const options& opt) {
     const bool flip = opt.augment == "crop+flip" || opt.augment == "flip";
     return tn::train::random_crop{crop ? std::size_t{2} : 0} |
            tn::train::horizontal_flip{flip ? 0.5 : 0.0};
+}
+
+/// How the report names an evaluation's views: nothing for the images alone.
+inline const char* views_note(const tn::train::evaluation& e) {
+    return e.views == tn::train::test_views::image ? "" : " (each averaged with its mirror)";
 }
 
 /// Trains Net (or evaluates saved weights, --load) as `opt` says; `title` names it in the report.
@@ -97,9 +104,9 @@ int run_network(const options& opt, const char* title) {
         trainer_t t(fit_options_of(opt, 1));
         auto& m = t.model();
         load_weights(opt.model, m.parameters(), m.buffers(), m.batch_counters(), opt.load);
-        const auto e = t.evaluate(test, opt.test_limit);
-        std::printf("loaded %s\ntest accuracy %.4f (%zu images), test loss %.4f\n",
-                    opt.load.c_str(), e.accuracy, e.count, e.loss);
+        const auto e = t.evaluate(test, opt.test_limit, t.options().evaluation_views);
+        std::printf("loaded %s\ntest accuracy %.4f (%zu images)%s, test loss %.4f\n",
+                    opt.load.c_str(), e.accuracy, e.count, views_note(e), e.loss);
         print_confusion(e);
         return 0;
     }
@@ -159,8 +166,8 @@ int run_network(const options& opt, const char* title) {
     }
     const double total =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-    std::printf("final test accuracy %.4f on %zu images after %zu epochs, %.1f s in total\n",
-                last.accuracy, last.count, opt.epochs, total);
+    std::printf("final test accuracy %.4f on %zu images%s after %zu epochs, %.1f s in total\n",
+                last.accuracy, last.count, views_note(last), opt.epochs, total);
     if (!log_error.empty())
         throw std::runtime_error("the log was not written: " + log_error);
     if (!plot_error.empty())

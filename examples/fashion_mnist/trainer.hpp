@@ -31,6 +31,7 @@ struct options {
     std::string optimizer = "adam";
     std::string init = "kaiming_uniform";
     std::string augment = "flip";
+    std::string test_views = "image";
     std::string checkpoint = "fashion_mnist_resnet.checkpoint";
     bool resume = false;
     std::string progress = "auto";

@@ -216,3 +216,67 @@ BOOST_AUTO_TEST_CASE(evaluate_counts_what_it_says) {
     BOOST_TEST(double(correct) / 31.0 == e.accuracy);
     BOOST_TEST(loss / 31.0 == e.loss, boost::test_tools::tolerance(1e-6));
 }
+
+BOOST_AUTO_TEST_CASE(evaluate_image_and_mirror_averages_the_two_distributions) {
+    const auto data = synthetic(40, 11);
+    trainer_t t(options(""));
+    tn::init_parameters(t.model(), tn::init_scheme::kaiming_uniform, 3);
+    const tt::evaluation e = t.evaluate(data, 29, tt::test_views::image_and_mirror);
+    BOOST_TEST(e.count == 29u);
+    BOOST_TEST((e.views == tt::test_views::image_and_mirror));
+    // The same numbers from the model's own evaluation-mode forward of each image and of its
+    // mirror, written out here: the mean of the two softmax distributions, its arg-max, and
+    // minus the log of its label's probability.
+    t.model().eval();
+    double loss = 0;
+    std::size_t correct = 0;
+    tn::model<net, in, float>::input_type x;
+    for (std::size_t k = 0; k < 29; ++k) {
+        double p[3] = {0, 0, 0};
+        for (const bool mirrored : {false, true}) {
+            const auto image = data.image(k);
+            for (std::size_t h = 0; h < 12; ++h)
+                for (std::size_t w = 0; w < 12; ++w)
+                    x.data()[h * 12 + w] = image.data()[h * 12 + (mirrored ? 11 - w : w)];
+            const float* z = t.model().forward(x).data();
+            const double m = double(*std::max_element(z, z + 3));
+            double s = 0;
+            for (std::size_t c = 0; c < 3; ++c)
+                s += std::exp(double(z[c]) - m);
+            for (std::size_t c = 0; c < 3; ++c)
+                p[c] += 0.5 * std::exp(double(z[c]) - m) / s;
+        }
+        correct += std::size_t(std::max_element(p, p + 3) - p) == data.label(k);
+        loss -= std::log(p[data.label(k)]);
+    }
+    BOOST_TEST(double(correct) / 29.0 == e.accuracy);
+    BOOST_TEST(loss / 29.0 == e.loss, boost::test_tools::tolerance(1e-6));
+    // Mirroring changes the inputs of this untrained network: the averaged figures are not the
+    // single view's.
+    const tt::evaluation single = t.evaluate(data, 29);
+    BOOST_TEST((single.views == tt::test_views::image));
+    BOOST_TEST(single.loss != e.loss);
+}
+
+BOOST_AUTO_TEST_CASE(the_test_views_are_part_of_the_settings) {
+    tt::fit_options o = options("");
+    const std::string image = trainer_t(o).settings();
+    o.evaluation_views = tt::test_views::image_and_mirror;
+    const std::string mirrored = trainer_t(o).settings();
+    BOOST_TEST(image.find("test views") == std::string::npos);
+    BOOST_TEST(mirrored == image + "; test views image_and_mirror");
+}
+
+BOOST_AUTO_TEST_CASE(a_mirror_averaged_loss_stays_finite_where_both_views_rule_the_label_out) {
+    tt::evaluation_tally tally(2, 3, tt::test_views::image_and_mirror);
+    const float sure[3] = {1000, 0, 0}, other[3] = {0, 1000, 0};
+    tally.record(0, std::span<const float>(sure), std::span<const float>(sure), 2);
+    // The views disagree: class 0 and class 1 have mean probability 1/2 each; the first wins.
+    tally.record(1, std::span<const float>(sure), std::span<const float>(other), 1);
+    const tt::evaluation e = tally.result();
+    BOOST_TEST(e.confused(2, 0) == 1u);
+    BOOST_TEST(e.confused(1, 0) == 1u);
+    BOOST_TEST(std::isfinite(e.loss));
+    // -log(e^-1000) = 1000 for the first, -log(1/2) for the second.
+    BOOST_TEST(e.loss == (1000.0 + std::log(2.0)) / 2, boost::test_tools::tolerance(1e-12));
+}

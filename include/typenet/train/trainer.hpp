@@ -68,6 +68,8 @@ struct fit_options {
     std::FILE* out = stdout;
     std::size_t train_limit = 0; ///< 0: the whole training set
     std::size_t test_limit = 0;  ///< 0: the whole test set
+    /// The views the evaluation after each epoch averages (train/evaluation.hpp).
+    test_views evaluation_views = test_views::image;
 };
 
 /// One finished epoch.
@@ -150,7 +152,12 @@ public:
                       o.beta2, o.eps);
         return std::string(b) + "; " + schedule_.describe() + "; batch " +
                std::to_string(options_.batch) + "; epochs " + std::to_string(options_.epochs) +
-               "; train_limit " + std::to_string(options_.train_limit) + "; " + augment_name_;
+               "; train_limit " + std::to_string(options_.train_limit) + "; " + augment_name_ +
+               // Only when not the default, so that the checkpoints of earlier runs still load:
+               // the history's test figures are of these views.
+               (options_.evaluation_views == test_views::image
+                    ? ""
+                    : std::string("; test views ") + to_string(options_.evaluation_views));
     }
 
     /// Trains on `train` (evaluating on `*test` after every epoch when given) with the
@@ -235,7 +242,7 @@ public:
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             r.images_per_second = r.seconds > 0 ? double(seen) / r.seconds : 0;
             if (test)
-                r.test = evaluate(*test, options_.test_limit);
+                r.test = evaluate(*test, options_.test_limit, options_.evaluation_views);
             history_.push_back(r);
             if (!options_.checkpoint.empty())
                 save_checkpoint(options_.checkpoint, *model_, optimizer_,
@@ -249,17 +256,41 @@ public:
     }
 
     /// Loss, accuracy and confusion of the model in evaluation mode on the first `limit` samples
-    /// of `data` (0: all), on the trainer's threads. The model's mode is left as it was.
-    evaluation evaluate(const dataset_type& data, std::size_t limit = 0) {
+    /// of `data` (0: all), on the trainer's threads, for each image alone or averaged with its
+    /// mirror (`views`). The model's mode is left as it was.
+    evaluation evaluate(const dataset_type& data, std::size_t limit = 0,
+                        test_views views = test_views::image) {
         const std::size_t count = limit ? std::min(limit, data.size()) : data.size();
-        evaluation_tally tally(count, classes);
+        evaluation_tally tally(count, classes, views);
         pass_options<T> o;
         o.training = false;
+        if (views == test_views::image) {
+            workers_.forward(
+                params(), model_->buffers(), o, count, [&](std::size_t k) { return data[k]; },
+                [&](std::size_t k, const auto& logits) {
+                    tally.record(k, std::span<const T>(logits.data(), logits.size()),
+                                 data.label(k));
+                });
+            return tally.result();
+        }
+        // Pass j is image j/2, mirrored when j is odd; the logits wait for their pair.
+        std::vector<T> logits(2 * count * classes);
         workers_.forward(
-            params(), model_->buffers(), o, count, [&](std::size_t k) { return data[k]; },
-            [&](std::size_t k, const auto& logits) {
-                tally.record(k, std::span<const T>(logits.data(), logits.size()), data.label(k));
+            params(), model_->buffers(), o, 2 * count,
+            [&](std::size_t j) -> labelled_sample<T, In> {
+                if (j % 2 == 0)
+                    return data[j / 2];
+                auto& mirrored = detail::augment_buffer<T, In>();
+                horizontal_flip{1.0}.apply(data.image(j / 2), mirrored.view(), augment_key{});
+                return {std::as_const(mirrored).view(), data.label(j / 2)};
+            },
+            [&](std::size_t j, const auto& z) {
+                std::copy(z.begin(), z.end(), logits.begin() + std::ptrdiff_t(j * classes));
             });
+        for (std::size_t k = 0; k < count; ++k)
+            tally.record(k, std::span<const T>(logits.data() + 2 * k * classes, classes),
+                         std::span<const T>(logits.data() + (2 * k + 1) * classes, classes),
+                         data.label(k));
         return tally.result();
     }
 
@@ -269,9 +300,10 @@ public:
         char b[256];
         if (r.test.count)
             std::snprintf(b, sizeof b,
-                          "epoch %zu/%zu  train loss %.4f  test accuracy %.4f  test loss %.4f  "
+                          "epoch %zu/%zu  train loss %.4f  test accuracy %.4f  test loss %.4f%s  "
                           "lr %.3g  %.1f s  %.0f img/s",
-                          r.epoch, r.epochs, r.train_loss, r.test.accuracy, r.test.loss, r.lr,
+                          r.epoch, r.epochs, r.train_loss, r.test.accuracy, r.test.loss,
+                          r.test.views == test_views::image ? "" : " (image and mirror)", r.lr,
                           r.seconds, r.images_per_second);
         else
             std::snprintf(b, sizeof b,

@@ -80,9 +80,10 @@ std::vector<option_spec> option_specs(options& o) {
          .choices = {"pytorch_default", "kaiming_uniform", "xavier_uniform"}},
         {.name = "--augment",
          .help = "training-data augmentation: crop (random 28x28 window of the image zero-padded "
-                 "by 2), flip (random left-right mirror), both, or none",
+                 "by 2), flip (random left-right mirror), both, or none; auto: crop+flip for 20 "
+                 "epochs or more, flip for fewer",
          .text = &o.augment,
-         .choices = {"crop+flip", "crop", "flip", "none"}},
+         .choices = {"auto", "crop+flip", "crop", "flip", "none"}},
         {.name = "--test-views",
          .help = "what each test prediction averages: the image, or the image and its left-right "
                  "mirror (softmax distributions averaged; twice the evaluation's work)",
@@ -262,6 +263,12 @@ std::size_t default_threads() {
     // this sysconf returns), without <thread>: 0.35 s of this unit's compile time.
     const long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? static_cast<std::size_t>(n) : 1;
+}
+
+std::string resolved_augment(const options& opt) {
+    if (opt.augment != "auto")
+        return opt.augment;
+    return opt.epochs >= 20 ? "crop+flip" : "flip";
 }
 
 bool parse_options(const std::vector<std::string>& args, options& opt) {

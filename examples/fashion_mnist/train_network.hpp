@@ -64,8 +64,9 @@ inline tn::train::fit_options fit_options_of(const options& opt, std::size_t tra
 /// The augmentation --augment names: crop (2-pixel zero padding, as torchvision's RandomCrop(28,
 /// padding=2)) and/or a left-right mirror with probability 1/2.
 inline auto augmentation_of(const options& opt) {
-    const bool crop = opt.augment == "crop+flip" || opt.augment == "crop";
-    const bool flip = opt.augment == "crop+flip" || opt.augment == "flip";
+    const std::string augment = resolved_augment(opt);
+    const bool crop = augment == "crop+flip" || augment == "crop";
+    const bool flip = augment == "crop+flip" || augment == "flip";
     return tn::train::random_crop{crop ? std::size_t{2} : 0} |
            tn::train::horizontal_flip{flip ? 0.5 : 0.0};
 }
@@ -142,7 +143,7 @@ int run_network(const options& opt, const char* title) {
     });
     t.fit(train, &test, augmentation_of(opt));
     std::printf("%s, batch %zu, %s, %zu epochs, %s, seed %llu\n", t.optimizer().name(), opt.batch,
-                t.lr_schedule().describe().c_str(), opt.epochs, opt.augment.c_str(),
+                t.lr_schedule().describe().c_str(), opt.epochs, resolved_augment(opt).c_str(),
                 static_cast<unsigned long long>(opt.seed));
     const auto& last = t.history().back().test;
     print_confusion(last);

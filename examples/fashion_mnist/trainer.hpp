@@ -27,11 +27,11 @@ struct options {
     double lr_decay = 0.9; ///< step: the factor per epoch
     double momentum = 0.9;
     std::string nesterov = "off";
-    double weight_decay = 0.0;
-    std::string optimizer = "adam";
+    double weight_decay = 0.05;
+    std::string optimizer = "adamw";
     std::string init = "kaiming_uniform";
-    std::string augment = "flip";
-    std::string test_views = "image";
+    std::string augment = "auto";
+    std::string test_views = "image+mirror";
     std::string checkpoint = "fashion_mnist_resnet.checkpoint";
     bool resume = false;
     std::string progress = "auto";
@@ -45,6 +45,11 @@ struct options {
     std::size_t train_limit = 0; // 0: all
     std::size_t test_limit = 0;
 };
+
+/// The augmentation opt.augment stands for: itself, or for "auto" crop+flip in runs of 20 epochs
+/// or more and flip in shorter ones — cropping costs accuracy in the default 7-epoch run and pays
+/// in long ones (docs/performance.md, "The main job's network"). (options.cpp)
+std::string resolved_augment(const options& opt);
 
 /// The networks --model accepts (dsl/<name>.hpp).
 inline constexpr const char* model_names[] = {"resnet", "lenet5", "separable", "vgg_small"};

@@ -46,8 +46,10 @@ BOOST_AUTO_TEST_CASE(no_arguments_keep_the_defaults) {
     BOOST_TEST(o.batch == 64u);
     BOOST_TEST(o.lr == 3e-3);
     BOOST_TEST(o.schedule == "one_cycle");
-    BOOST_TEST(o.optimizer == "adam");
-    BOOST_TEST(o.augment == d.augment);
+    BOOST_TEST(o.optimizer == "adamw");
+    BOOST_TEST(o.weight_decay == 0.05);
+    BOOST_TEST(o.augment == "auto");
+    BOOST_TEST(o.test_views == "image+mirror");
     BOOST_TEST(!o.resume);
     BOOST_TEST(o.checkpoint == "fashion_mnist_resnet.checkpoint");
     BOOST_TEST(o.save == d.save);
@@ -61,24 +63,16 @@ BOOST_AUTO_TEST_CASE(the_default_thread_count_is_the_hardware_concurrency) {
 }
 
 BOOST_AUTO_TEST_CASE(every_option_sets_its_field) {
-    const fm::options o = parse({"--epochs",       "3",
-                                 "--batch",        "32",
-                                 "--lr",           "0.5",
-                                 "--lr-decay",     "0.25",
-                                 "--optimizer",    "sgd",
-                                 "--init",         "xavier_uniform",
-                                 "--augment",      "none",
-                                 "--momentum",     "0.5",
-                                 "--weight-decay", "1e-4",
-                                 "--threads",      "7",
-                                 "--seed",         "18446744073709551615",
-                                 "--data",         "d",
-                                 "--save",         "s.st",
-                                 "--load",         "l.st",
-                                 "--csv",          "c.csv",
-                                 "--plot",         "p.png",
-                                 "--train-limit",  "100",
-                                 "--test-limit",   "10"});
+    const fm::options o = parse({"--epochs",     "3",     "--batch",        "32",
+                                 "--lr",         "0.5",   "--lr-decay",     "0.25",
+                                 "--optimizer",  "sgd",   "--init",         "xavier_uniform",
+                                 "--augment",    "none",  "--test-views",   "image",
+                                 "--momentum",   "0.5",   "--weight-decay", "1e-4",
+                                 "--threads",    "7",     "--seed",         "18446744073709551615",
+                                 "--data",       "d",     "--save",         "s.st",
+                                 "--load",       "l.st",  "--csv",          "c.csv",
+                                 "--plot",       "p.png", "--train-limit",  "100",
+                                 "--test-limit", "10"});
     BOOST_TEST(o.epochs == 3u);
     BOOST_TEST(o.batch == 32u);
     BOOST_TEST(o.lr == 0.5);
@@ -86,6 +80,7 @@ BOOST_AUTO_TEST_CASE(every_option_sets_its_field) {
     BOOST_TEST(o.optimizer == "sgd");
     BOOST_TEST(o.init == "xavier_uniform");
     BOOST_TEST(o.augment == "none");
+    BOOST_TEST(o.test_views == "image");
     BOOST_TEST(o.momentum == 0.5);
     BOOST_TEST(o.weight_decay == 1e-4);
     BOOST_TEST(o.threads == 7u);
@@ -97,6 +92,19 @@ BOOST_AUTO_TEST_CASE(every_option_sets_its_field) {
     BOOST_TEST(o.plot == "p.png");
     BOOST_TEST(o.train_limit == 100u);
     BOOST_TEST(o.test_limit == 10u);
+}
+
+BOOST_AUTO_TEST_CASE(augment_auto_crops_from_20_epochs_on) {
+    fm::options o;
+    o.epochs = 19;
+    BOOST_TEST(fm::resolved_augment(o) == "flip");
+    o.epochs = 20;
+    BOOST_TEST(fm::resolved_augment(o) == "crop+flip");
+    o.augment = "none";
+    BOOST_TEST(fm::resolved_augment(o) == "none");
+    o.epochs = 7;
+    o.augment = "crop";
+    BOOST_TEST(fm::resolved_augment(o) == "crop");
 }
 
 BOOST_AUTO_TEST_CASE(equals_spelling_and_empty_text) {
@@ -127,13 +135,14 @@ BOOST_AUTO_TEST_CASE(help_lists_every_option_with_its_default) {
     BOOST_TEST(contains(h, "  --schedule TEXT:{one_cycle,cosine,step,constant}=one_cycle\n"));
     BOOST_TEST(contains(h, "  --resume                    continue from --checkpoint"));
     BOOST_TEST(contains(h, "  --lr-decay FLOAT=0.9        "));
-    BOOST_TEST(contains(h, "  --optimizer TEXT:{adam,adamw,sgd}=adam\n" + std::string(30, ' ') +
+    BOOST_TEST(contains(h, "  --optimizer TEXT:{adam,adamw,sgd}=adamw\n" + std::string(30, ' ') +
                                "adam, adamw (decoupled weight decay) or sgd\n"));
     BOOST_TEST(contains(h, "  --init TEXT:{pytorch_default,kaiming_uniform,xavier_uniform}="
                            "kaiming_uniform\n"));
-    BOOST_TEST(contains(h, "  --augment TEXT:{crop+flip,crop,flip,none}=" + d.augment + "\n"));
+    BOOST_TEST(contains(h, "  --augment TEXT:{auto,crop+flip,crop,flip,none}=auto\n"));
+    BOOST_TEST(contains(h, "  --test-views TEXT:{image,image+mirror}=image+mirror\n"));
     BOOST_TEST(contains(h, "  --momentum FLOAT=0.9 "));
-    BOOST_TEST(contains(h, "  --weight-decay FLOAT=0 "));
+    BOOST_TEST(contains(h, "  --weight-decay FLOAT=0.05 "));
     BOOST_TEST(contains(h, "  --threads UINT:POSITIVE=2   worker threads, at most 256\n"));
     BOOST_TEST(contains(h, "  --seed UINT=1 "));
     BOOST_TEST(contains(h, "  --data TEXT=/usr/share/datasets/fashion-mnist\n"));
@@ -248,7 +257,7 @@ BOOST_AUTO_TEST_CASE(values_from_a_set) {
     BOOST_TEST(error_of({"--optimizer", "Adam"}) ==
                "--optimizer: 'Adam' is not one of adam, adamw, sgd");
     BOOST_TEST(error_of({"--augment", ""}) ==
-               "--augment: '' is not one of crop+flip, crop, flip, none");
+               "--augment: '' is not one of auto, crop+flip, crop, flip, none");
     BOOST_TEST(error_of({"--schedule", "linear"}) ==
                "--schedule: 'linear' is not one of one_cycle, cosine, step, constant");
     BOOST_TEST(error_of({"--resume=yes"}) == "--resume takes no value");

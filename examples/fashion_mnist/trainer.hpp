@@ -48,7 +48,7 @@ struct options {
 
 /// The augmentation opt.augment stands for: itself, or for "auto" crop+flip in runs of 20 epochs
 /// or more and flip in shorter ones — cropping costs accuracy in the default 7-epoch run and pays
-/// in long ones (docs/performance.md, "The main job's network"). (options.cpp)
+/// in long ones (docs/performance.md, "The main job's recipe"). (options.cpp)
 std::string resolved_augment(const options& opt);
 
 /// The networks --model accepts (dsl/<name>.hpp).

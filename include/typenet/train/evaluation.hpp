@@ -56,14 +56,10 @@ public:
     /// log(sum exp(z)) - z[label], computed in double around the maximum.
     template<class T>
     void record(std::size_t k, std::span<const T> logits, std::size_t label) {
-        const auto best = std::max_element(logits.begin(), logits.end());
-        const double max = double(*best);
-        double total = 0;
-        for (const T z : logits)
-            total += std::exp(double(z) - max);
-        predicted_[k] = static_cast<std::size_t>(best - logits.begin());
+        predicted_[k] = static_cast<std::size_t>(std::max_element(logits.begin(), logits.end()) -
+                                                 logits.begin());
         truth_[k] = label;
-        loss_[k] = std::log(total) + max - double(logits[label]);
+        loss_[k] = log_sum_exp(logits) - double(logits[label]);
     }
 
     /// Sample k had these logits for the image and these for its mirror: its prediction and loss
@@ -71,19 +67,13 @@ public:
     template<class T>
     void record(std::size_t k, std::span<const T> image_logits, std::span<const T> mirror_logits,
                 std::size_t label) {
-        const std::span<const T> views[2] = {image_logits, mirror_logits};
-        double max[2], total[2];
-        for (std::size_t v = 0; v < 2; ++v) {
-            max[v] = double(*std::max_element(views[v].begin(), views[v].end()));
-            total[v] = 0;
-            for (const T z : views[v])
-                total[v] += std::exp(double(z) - max[v]);
-        }
+        const double image_lse = log_sum_exp(image_logits);
+        const double mirror_lse = log_sum_exp(mirror_logits);
         // log of the mean of the two probabilities of class c, around the larger of the two, so
         // that a label both views give a negligible probability has a finite loss.
         const auto log_mean_p = [&](std::size_t c) {
-            const double a = double(image_logits[c]) - max[0] - std::log(total[0]);
-            const double b = double(mirror_logits[c]) - max[1] - std::log(total[1]);
+            const double a = double(image_logits[c]) - image_lse;
+            const double b = double(mirror_logits[c]) - mirror_lse;
             const double m = std::max(a, b);
             return m + std::log(0.5 * (std::exp(a - m) + std::exp(b - m)));
         };
@@ -119,6 +109,16 @@ public:
     }
 
 private:
+    /// log(sum exp(z)) in double, around the maximum so that no exp overflows.
+    template<class T>
+    static double log_sum_exp(std::span<const T> logits) {
+        const double max = double(*std::max_element(logits.begin(), logits.end()));
+        double total = 0;
+        for (const T z : logits)
+            total += std::exp(double(z) - max);
+        return std::log(total) + max;
+    }
+
     test_views views_;
     std::size_t classes_;
     std::vector<std::size_t> predicted_, truth_;

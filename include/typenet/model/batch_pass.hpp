@@ -18,6 +18,7 @@
 // order. Nothing here allocates.
 
 #include "typenet/compose/network.hpp"
+#include "typenet/detail/failure.hpp"
 #include "typenet/layers/pass_context.hpp"
 #include "typenet/tensor/tensor.hpp"
 
@@ -109,21 +110,30 @@ struct batch_pass {
         context c{&args, shares, n};
         auto& before = args.stats->buffers_before;
         std::copy_n(args.buffers, before.size(), before.begin());
+#if TYPENET_EXCEPTIONS
         try {
-            forward_phases<0>(c, phase);
-            if (!backward) {
-                phase(&job<last_forward_job, 0, InputGradient>, &c);
-                return;
-            }
-            phase(&job<loss_job, 0, InputGradient>, &c);
-            backward_phases<batch_node_count, InputGradient>(c, phase);
+            run_phases<InputGradient>(c, backward, phase);
         } catch (...) {
             std::copy(before.begin(), before.end(), args.buffers);
             throw;
         }
+#else
+        run_phases<InputGradient>(c, backward, phase);
+#endif
     }
 
 private:
+    template<bool InputGradient, class Context, class RunPhase>
+    static void run_phases(Context& c, bool backward, RunPhase& phase) {
+        forward_phases<0>(c, phase);
+        if (!backward) {
+            phase(&job<last_forward_job, 0, InputGradient>, &c);
+            return;
+        }
+        phase(&job<loss_job, 0, InputGradient>, &c);
+        backward_phases<batch_node_count, InputGradient>(c, phase);
+    }
+
     struct context {
         arguments* args;
         share* shares;

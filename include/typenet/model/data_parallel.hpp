@@ -25,6 +25,7 @@
 // batch passes when a batch is larger than any before (reserve() does it up front). A pass
 // allocates nothing else (the job is a function pointer and a context pointer).
 
+#include "typenet/detail/failure.hpp"
 #include "typenet/layers/pass_context.hpp"
 #include "typenet/model/batch_pass.hpp"
 #include "typenet/model/chunk_workspace.hpp"
@@ -218,14 +219,15 @@ private:
             text += std::to_string(m);
             text += ' ';
             text += of;
-            throw std::invalid_argument(text);
+            typenet::detail::fail<std::invalid_argument>([&] { return text; });
         };
         if (buffers.size() != buffer_count)
             refuse("buffer block", buffers.size(), buffer_count, "buffer values");
         if (grad.data() != nullptr && grad.size() != parameter_count)
             refuse("gradient buffer", grad.size(), parameter_count, "parameters");
         if (grad.data() == nullptr && std::string_view(what) == "accumulate")
-            throw std::invalid_argument("typenet::data_parallel::accumulate: no gradient buffer");
+            typenet::detail::fail<std::invalid_argument>(
+                [&] { return "typenet::data_parallel::accumulate: no gradient buffer"; });
     }
     static std::span<const T, buffer_count> const_buffers(std::span<T> b) {
         return std::span<const T, buffer_count>(b.data(), buffer_count);

@@ -4,6 +4,8 @@
 // would turn -1 into 2^64 - 1 and report a label nobody wrote, so every entry point takes the
 // caller's type and checks it here, sign included.
 
+#include "typenet/detail/failure.hpp"
+
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -21,7 +23,8 @@ inline constexpr bool is_label_type_v =
     !std::is_same_v<std::remove_cv_t<L>, char32_t>;
 
 /// `label` as an index below `classes`. Throws std::out_of_range naming the label and the class
-/// count when it is negative or not below `classes`.
+/// count when it is negative or not below `classes` (without exceptions: the label error
+/// handler, detail/failure.hpp).
 template<class L>
 std::size_t checked_label(L label, std::size_t classes) {
     static_assert(is_label_type_v<L>,
@@ -29,10 +32,11 @@ std::size_t checked_label(L label, std::size_t classes) {
                   "convert it explicitly (floating, bool and character types are refused)");
     if constexpr (is_label_type_v<L>) { // after the assertion, no cascade of further errors
         const auto fail = [&] {
-            throw std::out_of_range("typenet: label " + std::to_string(label) +
-                                    " is out of range for " + std::to_string(classes) +
-                                    " classes (valid labels are 0.." + std::to_string(classes - 1) +
-                                    ")");
+            detail::fail_label<std::out_of_range>(static_cast<long long>(label), classes, [&] {
+                return "typenet: label " + std::to_string(label) + " is out of range for " +
+                       std::to_string(classes) + " classes (valid labels are 0.." +
+                       std::to_string(classes - 1) + ")";
+            });
         };
         if constexpr (std::is_signed_v<L>)
             if (label < 0)

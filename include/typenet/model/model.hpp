@@ -11,6 +11,7 @@
 // per training pass); in evaluation mode both are fixed maps.
 
 #include "typenet/compose/network.hpp"
+#include "typenet/detail/failure.hpp"
 #include "typenet/layers/pass_context.hpp"
 #include "typenet/model/batch_pass.hpp"
 #include "typenet/model/model_storage.hpp"
@@ -122,7 +123,8 @@ public:
     /// training mode). `logits` must have one entry per input.
     void forward(std::span<const input_type> xs, std::span<output_type> logits) {
         if (logits.size() != xs.size())
-            throw std::invalid_argument(size_message("forward", "logits", logits.size(), xs));
+            typenet::detail::fail<std::invalid_argument>(
+                [&] { return size_message("forward", "logits", logits.size(), xs); });
         const pass_context ctx = next_pass();
         if constexpr (batch_statistics) {
             if (state_->training && !xs.empty()) {
@@ -147,8 +149,8 @@ public:
     template<class Label>
     T forward_backward(std::span<const input_type> xs, std::span<const Label> labels) {
         if (labels.size() != xs.size())
-            throw std::invalid_argument(
-                size_message("forward_backward", "labels", labels.size(), xs));
+            typenet::detail::fail<std::invalid_argument>(
+                [&] { return size_message("forward_backward", "labels", labels.size(), xs); });
         if (xs.empty())
             return T{};
         auto& idx = state_->labels;

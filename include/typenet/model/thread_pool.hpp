@@ -18,6 +18,8 @@
 // clean. When the system refuses a worker thread (a thread or memory limit), the constructor stops
 // and joins the workers already started and throws std::system_error naming the thread.
 
+#include "typenet/detail/failure.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -39,11 +41,16 @@ public:
 
     /// `threads` threads (at least 1), the calling thread being thread 0. `owner` starts the
     /// message of the std::system_error thrown when a worker cannot start.
-    explicit thread_pool(std::size_t threads, const char* owner = "typenet::thread_pool")
+    explicit thread_pool(std::size_t threads,
+                         [[maybe_unused]] const char* owner = "typenet::thread_pool")
         : n_(std::max<std::size_t>(threads, 1))
         , errors_(n_) {
         threads_.reserve(n_ - 1);
         for (std::size_t t = 1; t < n_; ++t) {
+#if !TYPENET_EXCEPTIONS
+            // Without exceptions a thread that cannot start ends the program (std::abort).
+            threads_.emplace_back([this, t] { worker_loop(t); });
+#else
             try {
                 threads_.emplace_back([this, t] { worker_loop(t); });
             } catch (const std::system_error& e) {
@@ -55,14 +62,19 @@ public:
                                             std::to_string(t) + " of " + std::to_string(n_ - 1) +
                                             " (" + std::to_string(n_) + " threads requested)");
             }
+#endif
         }
     }
-    ~thread_pool() { stop_workers(); }
+    ~thread_pool() {
+        stop_workers();
+    }
     thread_pool(const thread_pool&) = delete;
     thread_pool& operator=(const thread_pool&) = delete;
 
     /// The number of threads, the calling one included.
-    std::size_t threads() const { return n_; }
+    std::size_t threads() const {
+        return n_;
+    }
 
     /// Runs job(ctx, t) on every thread t, or only on the calling thread (t = 0) when
     /// `all_threads` is false (a job with nothing for the workers: waking them costs more).
@@ -80,21 +92,27 @@ public:
         execute(0);
         if (wake)
             wait_for_workers();
+#if TYPENET_EXCEPTIONS
         std::exception_ptr first;
         for (auto& e : errors_)
             if (auto error = std::exchange(e, nullptr); error && !first)
                 first = std::move(error);
         if (first)
             std::rethrow_exception(first);
+#endif
     }
 
 private:
     void execute(std::size_t t) {
+#if TYPENET_EXCEPTIONS
         try {
             job_(ctx_, t);
         } catch (...) {
             errors_[t] = std::current_exception();
         }
+#else
+        job_(ctx_, t);
+#endif
     }
 
     static constexpr std::chrono::microseconds spin_time{200};

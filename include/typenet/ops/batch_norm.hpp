@@ -34,6 +34,7 @@
 // Inference: a conv (or dense) followed by batch_norm in evaluation mode is one conv (dense)
 // with scaled weights and a shifted bias, fold_into_conv.
 
+#include "typenet/detail/failure.hpp"
 #include "typenet/expr/elementwise.hpp"
 #include "typenet/expr/sum.hpp"
 #include "typenet/shape/shape.hpp"
@@ -133,13 +134,16 @@ struct batch_norm {
     template<class T>
     static batch_statistics<T> finish(const moments<T>& m, T* running_mean, T* running_var) {
         if (m.count < 2) {
-            // Built with += (g++ 12 -O3 flags "literal" + std::string temporaries, -Wrestrict).
-            std::string what = "typenet::batch_norm: training needs more than one value per "
-                               "channel; got ";
-            what += std::to_string(m.count);
-            what += " (samples x H*W): the variance of one value is not defined, and the running "
-                    "variance divides by count - 1";
-            throw std::invalid_argument(what);
+            typenet::detail::fail<std::invalid_argument>([&] {
+                // Built with += (g++ 12 -O3 flags "literal" + std::string temporaries,
+                // -Wrestrict).
+                std::string what = "typenet::batch_norm: training needs more than one value per "
+                                   "channel; got ";
+                what += std::to_string(m.count);
+                what += " (samples x H*W): the variance of one value is not defined, and the "
+                        "running variance divides by count - 1";
+                return what;
+            });
         }
         batch_statistics<T> st;
         st.count = m.count;

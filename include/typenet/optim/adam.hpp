@@ -14,6 +14,7 @@
 // element-wise operations in T. The moment buffers are allocated by the constructor: step()
 // allocates nothing.
 
+#include "typenet/detail/failure.hpp"
 #include "typenet/simd/pack.hpp"
 
 #include <algorithm>
@@ -65,17 +66,21 @@ public:
         , m_(N)
         , v_(N) {
         if (!(options.lr >= 0.0))
-            throw std::invalid_argument("typenet::adam: invalid learning rate " +
-                                        std::to_string(options.lr));
+            typenet::detail::fail<std::invalid_argument>([&] {
+                return "typenet::adam: invalid learning rate " + std::to_string(options.lr);
+            });
         if (!(options.eps >= 0.0))
-            throw std::invalid_argument("typenet::adam: invalid epsilon " +
-                                        std::to_string(options.eps));
+            typenet::detail::fail<std::invalid_argument>(
+                [&] { return "typenet::adam: invalid epsilon " + std::to_string(options.eps); });
         if (!(options.beta1 >= 0.0 && options.beta1 < 1.0) ||
             !(options.beta2 >= 0.0 && options.beta2 < 1.0))
-            throw std::invalid_argument("typenet::adam: betas must lie in [0, 1)");
+            typenet::detail::fail<std::invalid_argument>(
+                [&] { return "typenet::adam: betas must lie in [0, 1)"; });
         if (!(options.weight_decay >= 0.0))
-            throw std::invalid_argument("typenet::adam: invalid weight decay " +
-                                        std::to_string(options.weight_decay));
+            typenet::detail::fail<std::invalid_argument>([&] {
+                return "typenet::adam: invalid weight decay " +
+                       std::to_string(options.weight_decay);
+            });
     }
 
     /// One update of `params` from the gradient `grad_scale * grads` (both N long;
@@ -83,10 +88,11 @@ public:
     /// torch's mean-loss gradient without a separate pass over the block.
     void step(std::span<T> params, std::span<const T> grads, T grad_scale = T{1}) {
         if (params.size() != N || grads.size() != N)
-            throw std::invalid_argument("typenet::adam::step: " + std::to_string(params.size()) +
-                                        " parameters and " + std::to_string(grads.size()) +
-                                        " gradients given for an optimizer of " +
-                                        std::to_string(N));
+            typenet::detail::fail<std::invalid_argument>([&] {
+                return "typenet::adam::step: " + std::to_string(params.size()) +
+                       " parameters and " + std::to_string(grads.size()) +
+                       " gradients given for an optimizer of " + std::to_string(N);
+            });
         ++steps_;
         const double t = static_cast<double>(steps_);
         const double bias_correction1 = 1.0 - std::pow(options_.beta1, t);
@@ -147,8 +153,8 @@ public:
     double lr() const noexcept { return options_.lr; }
     void set_lr(double lr) {
         if (!(lr >= 0.0))
-            throw std::invalid_argument("typenet::adam: invalid learning rate " +
-                                        std::to_string(lr));
+            typenet::detail::fail<std::invalid_argument>(
+                [&] { return "typenet::adam: invalid learning rate " + std::to_string(lr); });
         options_.lr = lr;
     }
 
@@ -162,10 +168,11 @@ public:
     /// std::invalid_argument unless both moments hold N values.
     void restore(std::size_t steps, std::span<const T> first, std::span<const T> second) {
         if (first.size() != N || second.size() != N)
-            throw std::invalid_argument("typenet::adam::restore: moments of " +
-                                        std::to_string(first.size()) + " and " +
-                                        std::to_string(second.size()) +
-                                        " values given for an optimizer of " + std::to_string(N));
+            typenet::detail::fail<std::invalid_argument>([&] {
+                return "typenet::adam::restore: moments of " + std::to_string(first.size()) +
+                       " and " + std::to_string(second.size()) +
+                       " values given for an optimizer of " + std::to_string(N);
+            });
         std::copy(first.begin(), first.end(), m_.begin());
         std::copy(second.begin(), second.end(), v_.begin());
         steps_ = steps;

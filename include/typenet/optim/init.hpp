@@ -19,6 +19,7 @@
 // libraries): a seed gives the same parameters with any compiler.
 
 #include "typenet/compose/network.hpp"
+#include "typenet/detail/failure.hpp"
 #include "typenet/layers/param_desc.hpp"
 #include "typenet/model/model.hpp"
 
@@ -43,8 +44,10 @@ inline init_scheme parse_init_scheme(std::string_view name) {
         return init_scheme::kaiming_uniform;
     if (name == "xavier_uniform" || name == "xavier" || name == "glorot")
         return init_scheme::xavier_uniform;
-    throw std::invalid_argument("typenet: unknown initialisation '" + std::string(name) +
-                                "' (expected pytorch_default, kaiming_uniform or xavier_uniform)");
+    typenet::detail::fail<std::invalid_argument>([&] {
+        return "typenet: unknown initialisation '" + std::string(name) +
+               "' (expected pytorch_default, kaiming_uniform or xavier_uniform)";
+    });
 }
 
 inline const char* to_string(init_scheme s) {
@@ -84,9 +87,10 @@ void init_parameters(std::span<T, N> params, const Entries& entries, init_scheme
     for (const auto& e : entries) {
         const std::size_t n = e.desc.size();
         if (e.offset + n > params.size())
-            throw std::invalid_argument("typenet::init_parameters: tensor '" + e.name +
-                                        "' lies outside the " + std::to_string(params.size()) +
-                                        " parameters given");
+            typenet::detail::fail<std::invalid_argument>([&] {
+                return "typenet::init_parameters: tensor '" + e.name + "' lies outside the " +
+                       std::to_string(params.size()) + " parameters given";
+            });
         if (e.desc.fixed_init) {
             // As PyTorch's reset_parameters for batch norm: ones and zeros, no draw.
             for (std::size_t i = 0; i < n; ++i)
@@ -106,9 +110,11 @@ void init_parameters(std::span<T, N> params, const Entries& entries, init_scheme
 template<class Net, class In, class T, std::size_t N>
 void init_parameters(std::span<T, N> params, init_scheme scheme, std::uint64_t seed) {
     if (params.size() != network<Net, In>::parameter_count)
-        throw std::invalid_argument("typenet::init_parameters: " + std::to_string(params.size()) +
-                                    " parameters given for a network of " +
-                                    std::to_string(network<Net, In>::parameter_count));
+        typenet::detail::fail<std::invalid_argument>([&] {
+            return "typenet::init_parameters: " + std::to_string(params.size()) +
+                   " parameters given for a network of " +
+                   std::to_string(network<Net, In>::parameter_count);
+        });
     init_parameters(params, network<Net, In>::parameter_entries(), scheme, seed);
 }
 

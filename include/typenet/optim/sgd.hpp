@@ -12,6 +12,8 @@
 // tensor of that dtype. The momentum buffer is allocated by the constructor: step() allocates
 // nothing.
 
+#include "typenet/detail/failure.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <span>
@@ -47,17 +49,21 @@ public:
         : options_(options)
         , buffer_(options.momentum != 0.0 ? N : 0) {
         if (!(options.lr >= 0.0))
-            throw std::invalid_argument("typenet::sgd: invalid learning rate " +
-                                        std::to_string(options.lr));
+            typenet::detail::fail<std::invalid_argument>([&] {
+                return "typenet::sgd: invalid learning rate " + std::to_string(options.lr);
+            });
         if (!(options.momentum >= 0.0))
-            throw std::invalid_argument("typenet::sgd: invalid momentum " +
-                                        std::to_string(options.momentum));
+            typenet::detail::fail<std::invalid_argument>([&] {
+                return "typenet::sgd: invalid momentum " + std::to_string(options.momentum);
+            });
         if (!(options.weight_decay >= 0.0))
-            throw std::invalid_argument("typenet::sgd: invalid weight decay " +
-                                        std::to_string(options.weight_decay));
+            typenet::detail::fail<std::invalid_argument>([&] {
+                return "typenet::sgd: invalid weight decay " + std::to_string(options.weight_decay);
+            });
         if (options.nesterov && (options.momentum <= 0.0 || options.dampening != 0.0))
-            throw std::invalid_argument(
-                "typenet::sgd: nesterov momentum requires a momentum and zero dampening");
+            typenet::detail::fail<std::invalid_argument>([&] {
+                return "typenet::sgd: nesterov momentum requires a momentum and zero dampening";
+            });
     }
 
     /// One update of `params` from the gradient `grad_scale * grads` (both N long;
@@ -94,8 +100,8 @@ public:
     double lr() const noexcept { return options_.lr; }
     void set_lr(double lr) {
         if (!(lr >= 0.0))
-            throw std::invalid_argument("typenet::sgd: invalid learning rate " +
-                                        std::to_string(lr));
+            typenet::detail::fail<std::invalid_argument>(
+                [&] { return "typenet::sgd: invalid learning rate " + std::to_string(lr); });
         options_.lr = lr;
     }
 
@@ -107,9 +113,11 @@ public:
     /// std::invalid_argument unless `buffer` has momentum_buffer()'s size.
     void restore(std::size_t steps, std::span<const T> buffer) {
         if (buffer.size() != buffer_.size())
-            throw std::invalid_argument("typenet::sgd::restore: a momentum buffer of " +
-                                        std::to_string(buffer.size()) + " values given, " +
-                                        std::to_string(buffer_.size()) + " expected");
+            typenet::detail::fail<std::invalid_argument>([&] {
+                return "typenet::sgd::restore: a momentum buffer of " +
+                       std::to_string(buffer.size()) + " values given, " +
+                       std::to_string(buffer_.size()) + " expected";
+            });
         std::copy(buffer.begin(), buffer.end(), buffer_.begin());
         steps_ = steps;
     }
@@ -119,9 +127,11 @@ public:
 private:
     static void check_sizes(std::size_t p, std::size_t g) {
         if (p != N || g != N)
-            throw std::invalid_argument(
-                "typenet::sgd::step: " + std::to_string(p) + " parameters and " +
-                std::to_string(g) + " gradients given for an optimizer of " + std::to_string(N));
+            typenet::detail::fail<std::invalid_argument>([&] {
+                return "typenet::sgd::step: " + std::to_string(p) + " parameters and " +
+                       std::to_string(g) + " gradients given for an optimizer of " +
+                       std::to_string(N);
+            });
     }
 
     sgd_options options_;

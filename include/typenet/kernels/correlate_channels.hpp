@@ -166,12 +166,15 @@ template<class G>
 inline constexpr std::size_t by_filters_accumulators =
     std::min(accumulator_budget, simd::registers > G::KW + 2 ? simd::registers - G::KW - 2 : 0);
 
-/// Whether correlate_by_filters suits G: a pack at least half full of filters, an output row
-/// within the accumulators, an input row short enough to unroll, and the gathered kernel bank
-/// within 64 KiB of stack.
+/// Whether correlate_by_filters suits G: packs of several lanes (with one lane, as on a target
+/// without a vector unit, there is nothing to gather the filters across, and the gathered copy
+/// of the kernel bank would only cost stack), a pack at least half full of filters, an output
+/// row within the accumulators, an input row short enough to unroll, and the gathered kernel
+/// bank within 64 KiB of stack.
 template<class G, class T>
 inline constexpr bool
-    correlate_filters_across_lanes_v = G::F * 2 >= simd::width<T>&& G::OW <=
+    correlate_filters_across_lanes_v = simd::width<T> > 1 &&
+                                       G::F * 2 >= simd::width<T>&& G::OW <=
                                            by_filters_accumulators<G>&& G::W <= 64 &&
                                        G::C* G::KH* G::KW* filter_stride<G, T> * sizeof(T) <= 65536;
 

@@ -63,9 +63,10 @@ struct maxpool2d {
         return arg;
     }
 
-    /// Whether forward/backward take the SIMD path.
+    /// Whether forward/backward take the SIMD path: pair lanes need packs of at least two lanes
+    /// (a target without a vector unit has one).
     template<class T>
-    static constexpr bool pairs_v = tiling&& P == 2 && simd::packable_v<T>;
+    static constexpr bool pairs_v = tiling&& P == 2 && simd::packable_v<T> && (simd::width<T> >= 2);
 
     /// The input rows [r0, r1) and columns [c0, c1) of window (i, j), the padding left out.
     struct window_extent {

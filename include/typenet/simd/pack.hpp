@@ -3,7 +3,8 @@
 // "one register of lanes" and keep a register block of accumulators without intrinsics.
 // Arithmetic (+ - *) is lane-wise and contracts to FMA where the target has it.
 // The width is the widest register the build's target has: 64 bytes (16 floats, 8 doubles) with
-// AVX-512F, 32 bytes (8 floats, 4 doubles) with AVX, otherwise 16 bytes (SSE2/NEON). It follows
+// AVX-512F, 32 bytes (8 floats, 4 doubles) with AVX, 16 bytes with SSE2 or NEON, and one lane
+// on a target without a vector unit (or with TYPENET_SCALAR_PACKS defined). It follows
 // the target flags (-march) rather than the machine: a pack wider than the target's registers
 // would be split by the compiler and change how the inline helpers pass it (g++ -Wpsabi).
 // tests/simd/pack_test.cpp checks the width for the flags it is built with.
@@ -23,12 +24,19 @@ namespace typenet::simd {
 namespace detail {
 template<class T>
 struct pack_type {
-#if defined(__AVX512F__)
+#if defined(TYPENET_SCALAR_PACKS)
+    static constexpr std::size_t bytes = sizeof(T);
+#elif defined(__AVX512F__)
     static constexpr std::size_t bytes = 64;
 #elif defined(__AVX__)
     static constexpr std::size_t bytes = 32;
-#else
+#elif defined(__SSE2__) || defined(__ARM_NEON) || defined(__ALTIVEC__) || defined(__wasm_simd128__)
     static constexpr std::size_t bytes = 16;
+#else
+    // No vector unit (a Cortex-M4F, a build with TYPENET_SCALAR_PACKS...): one lane, which the
+    // compiler keeps in a scalar register. A 16-byte vector would be split into scalar code all
+    // the same, but with four times the live values of every register block.
+    static constexpr std::size_t bytes = sizeof(T);
 #endif
     typedef T type __attribute__((vector_size(bytes)));
 };
@@ -49,7 +57,7 @@ inline constexpr std::size_t width = detail::pack_type<T>::bytes / sizeof(T);
 
 /// Accumulator registers the kernels may block over: 32 vector registers with AVX-512, 16 with
 /// AVX/AVX2 (and as a guess elsewhere). A block uses at most about three quarters of them.
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && !defined(TYPENET_SCALAR_PACKS)
 inline constexpr std::size_t registers = 32;
 #else
 inline constexpr std::size_t registers = 16;
@@ -62,7 +70,7 @@ template<std::size_t N, class T>
 inline pack<T> load(const T* p) {
     static_assert(N >= 1 && N <= width<T>);
     pack<T> v{};
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && !defined(TYPENET_SCALAR_PACKS)
     if constexpr (N < width<T> && sizeof(T) == 4) {
         const auto r = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << N) - 1), p);
         return reinterpret_cast<pack<T>>(r);
@@ -79,7 +87,7 @@ inline pack<T> load(const T* p) {
 template<std::size_t N, class T>
 inline void store(T* p, pack<T> v) {
     static_assert(N >= 1 && N <= width<T>);
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && !defined(TYPENET_SCALAR_PACKS)
     if constexpr (N < width<T> && sizeof(T) == 4) {
         _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << N) - 1),
                               reinterpret_cast<__m512>(v));
@@ -174,7 +182,7 @@ inline T reduce_add(pack<T> v) {
 /// the result is the same correctly rounded root.
 template<class T>
 inline pack<T> sqrt(pack<T> v) {
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && !defined(TYPENET_SCALAR_PACKS)
     if constexpr (sizeof(T) == 4) {
         // The masked form with every lane selected: g++ 12 warns that _mm512_sqrt_ps's
         // _mm512_undefined_ps() "may be used uninitialized".
@@ -186,7 +194,7 @@ inline pack<T> sqrt(pack<T> v) {
         __m512d r = _mm512_mask_sqrt_pd(a, static_cast<__mmask8>(0xFF), a);
         return reinterpret_cast<pack<T>>(r);
     }
-#elif defined(__AVX__)
+#elif defined(__AVX__) && !defined(TYPENET_SCALAR_PACKS)
     if constexpr (sizeof(T) == 4) {
         __m256 r = _mm256_sqrt_ps(reinterpret_cast<__m256>(v));
         return reinterpret_cast<pack<T>>(r);

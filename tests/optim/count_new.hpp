@@ -1,10 +1,13 @@
 #pragma once
 // Counts calls of the global operator new (every form), to show that an optimizer step
 // allocates nothing, and records the largest request, to show that a reader's memory is bounded.
-// Include in exactly one translation unit of a test executable.
+// While a heap_trap is alive, an allocation ends the program instead (std::abort, after naming
+// its size), as on a target without a heap. Include in exactly one translation unit of a test
+// executable.
 
 #include <atomic>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <new>
 
@@ -13,7 +16,22 @@ inline std::atomic<std::size_t> allocations{0};
 /// The largest size requested so far; a test resets it to 0 before the code it measures.
 inline std::atomic<std::size_t> largest_allocation{0};
 
+inline std::atomic<bool> heap_trapped{false};
+
+/// While alive, any operator new aborts the program.
+struct heap_trap {
+    heap_trap() { heap_trapped = true; }
+    ~heap_trap() { heap_trapped = false; }
+    heap_trap(const heap_trap&) = delete;
+    heap_trap& operator=(const heap_trap&) = delete;
+};
+
 inline void count_allocation(std::size_t n) {
+    if (heap_trapped) {
+        std::fprintf(stderr, "heap_trap: operator new(%zu) called where no allocation may happen\n",
+                     n);
+        std::abort();
+    }
     ++allocations;
     std::size_t seen = largest_allocation.load();
     while (n > seen && !largest_allocation.compare_exchange_weak(seen, n)) {

@@ -43,6 +43,24 @@ struct max_total_bytes {
     static constexpr std::size_t value = N;
 };
 
+/// Parameters, buffers, one input and the planned activations of an inference pass
+/// (network_figures's inference_bytes).
+template<std::size_t N>
+struct max_inference_bytes {
+    static constexpr std::size_t value = N;
+};
+/// The RAM of an inference pass with parameters and buffers in flash: one input and the planned
+/// activations (inference_ram_bytes).
+template<std::size_t N>
+struct max_inference_ram_bytes {
+    static constexpr std::size_t value = N;
+};
+/// One training step on one sample (training_step_bytes).
+template<std::size_t N>
+struct max_training_step_bytes {
+    static constexpr std::size_t value = N;
+};
+
 template<class L>
 struct is_budget_limit : std::false_type {};
 template<std::size_t N>
@@ -53,6 +71,12 @@ template<std::size_t N>
 struct is_budget_limit<max_activation_bytes<N>> : std::true_type {};
 template<std::size_t N>
 struct is_budget_limit<max_total_bytes<N>> : std::true_type {};
+template<std::size_t N>
+struct is_budget_limit<max_inference_bytes<N>> : std::true_type {};
+template<std::size_t N>
+struct is_budget_limit<max_inference_ram_bytes<N>> : std::true_type {};
+template<std::size_t N>
+struct is_budget_limit<max_training_step_bytes<N>> : std::true_type {};
 
 /// Rule: the figure does not exceed the limit, e.g. within_limit<max_macs<20'000'000>, 281'640>.
 template<class Limit, std::size_t Figure>
@@ -73,6 +97,15 @@ struct limited_figure<max_activation_bytes<N>, Figures>
 template<std::size_t N, class Figures>
 struct limited_figure<max_total_bytes<N>, Figures>
     : std::integral_constant<std::size_t, Figures::total_bytes> {};
+template<std::size_t N, class Figures>
+struct limited_figure<max_inference_bytes<N>, Figures>
+    : std::integral_constant<std::size_t, Figures::inference_bytes> {};
+template<std::size_t N, class Figures>
+struct limited_figure<max_inference_ram_bytes<N>, Figures>
+    : std::integral_constant<std::size_t, Figures::inference_ram_bytes> {};
+template<std::size_t N, class Figures>
+struct limited_figure<max_training_step_bytes<N>, Figures>
+    : std::integral_constant<std::size_t, Figures::training_step_bytes> {};
 
 template<class Limit, class Figures>
 using limit_holds = within_limit<Limit, limited_figure<Limit, Figures>::value>;
@@ -106,6 +139,29 @@ constexpr void check_limit(max_total_bytes<N>) {
                   "more bytes than max_total_bytes<N> allows (within_limit<limit, figure> shows "
                   "both); make the network smaller or raise the limit");
 }
+template<class Figures, std::size_t N>
+constexpr void check_limit(max_inference_bytes<N>) {
+    static_assert(within_limit<max_inference_bytes<N>, Figures::inference_bytes>{},
+                  "typenet::check_budget: parameters, buffers, one input and the planned "
+                  "activations of an inference pass take more bytes than max_inference_bytes<N> "
+                  "allows (within_limit<limit, figure> shows both); make the network smaller or "
+                  "raise the limit");
+}
+template<class Figures, std::size_t N>
+constexpr void check_limit(max_inference_ram_bytes<N>) {
+    static_assert(within_limit<max_inference_ram_bytes<N>, Figures::inference_ram_bytes>{},
+                  "typenet::check_budget: one input and the planned activations of an inference "
+                  "pass take more bytes than max_inference_ram_bytes<N> allows (within_limit<"
+                  "limit, figure> shows both); make the activations smaller or raise the limit");
+}
+template<class Figures, std::size_t N>
+constexpr void check_limit(max_training_step_bytes<N>) {
+    static_assert(within_limit<max_training_step_bytes<N>, Figures::training_step_bytes>{},
+                  "typenet::check_budget: a training step (parameters, gradients, activations "
+                  "and their gradients) takes more bytes than max_training_step_bytes<N> allows "
+                  "(within_limit<limit, figure> shows both); make the network smaller or raise "
+                  "the limit");
+}
 } // namespace detail
 
 /// Whether network<Net, In> with values of type T keeps every limit (a trait: no diagnostics).
@@ -120,7 +176,8 @@ template<class Net, class In, class T, class... Limits>
 consteval bool check_budget() {
     static_assert((is_budget_limit<Limits>::value && ...),
                   "typenet::check_budget: a limit is not one of max_parameters<N>, max_macs<N>, "
-                  "max_activation_bytes<N>, max_total_bytes<N>");
+                  "max_activation_bytes<N>, max_total_bytes<N>, max_inference_bytes<N>, "
+                  "max_inference_ram_bytes<N>, max_training_step_bytes<N>");
     if constexpr ((is_budget_limit<Limits>::value && ...) && network<Net, In>::valid)
         (detail::check_limit<network_figures<Net, In, T>>(Limits{}), ...);
     return true;

@@ -16,11 +16,13 @@
 // their element-wise work is not a MAC and is not counted here. Another layer gets its figure by
 // specialising layer_macs.
 
+#include "typenet/compose/memory_plan.hpp"
 #include "typenet/compose/network.hpp"
 #include "typenet/layers/conv.hpp"
 #include "typenet/layers/dense.hpp"
 #include "typenet/layers/layer.hpp"
 #include "typenet/shape/shape.hpp"
+#include "typenet/tensor/tensor.hpp"
 
 #include <array>
 #include <cstddef>
@@ -216,6 +218,30 @@ public:
     /// optimiser state not included.
     static constexpr std::size_t total_bytes =
         parameter_bytes + buffer_bytes + input_bytes + activation_bytes;
+
+    /// An inference pass (model/inference.hpp): its activations in the buffers of
+    /// inference_plan, which slots whose lives do not overlap share.
+    static constexpr std::size_t inference_activation_bytes =
+        inference_plan<Net, In, T>::arena_bytes;
+    /// Parameters, buffers, one input and the planned activations.
+    static constexpr std::size_t inference_bytes =
+        parameter_bytes + buffer_bytes + input_bytes + inference_activation_bytes;
+    /// The RAM of an inference pass whose parameters and buffers are in flash (stored_weights):
+    /// the input and the planned activations.
+    static constexpr std::size_t inference_ram_bytes = input_bytes + inference_activation_bytes;
+    /// One training step on one sample (a workspace: every activation, its gradient, the
+    /// residuals' scratch, the parameter gradient) with the parameters and buffers in RAM;
+    /// an optimiser's state is extra (SGD with momentum: one more parameter block).
+    static constexpr std::size_t training_step_bytes =
+        parameter_bytes + buffer_bytes +
+        sizeof(typename network<Net, In>::template sample_state<T>) +
+        (parameter_bytes + tensor_alignment - 1) / tensor_alignment * tensor_alignment;
 };
+
+/// The figures of network<Net, In> with values of type T, as an object, for
+///   constexpr auto& fp = typenet::footprint<net, shape<1, 28, 28>>;
+///   static_assert(fp.inference_ram_bytes <= 32 * 1024);
+template<class Net, class In, class T = float>
+inline constexpr network_figures<Net, In, T> footprint{};
 
 } // namespace typenet

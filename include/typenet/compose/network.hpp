@@ -648,14 +648,31 @@ private:
     }
 
     template<std::size_t I, class T>
-    static void forward_node(const T* params, [[maybe_unused]] const T* buffers,
-                             [[maybe_unused]] pass_context ctx, activations<T>& acts) {
+    static void forward_node(const T* params, const T* buffers, pass_context ctx,
+                             activations<T>& acts) {
+        using N = node_at<I>;
+        const T* skip = nullptr;
+        if constexpr (detail::is_residual_add_v<typename N::layer>)
+            skip = boost::hana::at_c<N::skip>(acts).data();
+        forward_node_at<I>(params, buffers, ctx,
+                           std::as_const(boost::hana::at_c<N::in>(acts)).data(), skip,
+                           boost::hana::at_c<I + 1>(acts).data());
+    }
+
+public:
+    /// Node I's forward, wherever its slots live: x holds the slot it reads, skip a residual
+    /// add's second slot (unused otherwise), y receives its output (y may be x when the layer
+    /// computes in place, forward_in_place_v). The one forward dispatch of every driver.
+    template<std::size_t I, class T>
+    static void forward_node_at(const T* params, [[maybe_unused]] const T* buffers,
+                                [[maybe_unused]] pass_context ctx, const T* x_data,
+                                [[maybe_unused]] const T* skip, T* y_data) {
         using N = node_at<I>;
         using L = typename N::layer;
-        const auto x = cview(boost::hana::at_c<N::in>(acts));
-        const auto y = boost::hana::at_c<I + 1>(acts).view();
+        const tensor_view<const T, shape_at<N::in>> x(x_data);
+        const tensor_view<T, shape_at<I + 1>> y(y_data);
         if constexpr (detail::is_residual_add_v<L>) {
-            L::forward(x, cview(boost::hana::at_c<N::skip>(acts)), y);
+            L::forward(x, tensor_view<const T, shape_at<N::skip>>(skip), y);
         } else if constexpr (uses_pass_context_v<L>) {
             ctx.layer = I;
             L::template forward<shape_at<N::in>>(ctx, params + offsets[I],
@@ -665,6 +682,7 @@ private:
         }
     }
 
+private:
     template<std::size_t I, bool InputGradient, class T>
     static void backward_node(const T* params, [[maybe_unused]] const T* buffers,
                               [[maybe_unused]] pass_context ctx, const activations<T>& acts,

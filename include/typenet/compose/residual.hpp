@@ -46,6 +46,8 @@ struct residual_add {
     static constexpr std::size_t input_rank = 0;
     static constexpr bool is_loss = false;
     static std::string name() { return "add"; }
+    /// y = main + skip element by element, so y may be main's memory.
+    static constexpr bool forward_in_place = true;
     template<class In>
     static constexpr bool valid = true;
     template<class In>

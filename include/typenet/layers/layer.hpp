@@ -23,6 +23,9 @@
 //                                            gradient nobody reads)
 //   L::joins_batched_tail                     true: cheap, or batched, so a chunk of samples may
 //                                            pass it together (network::forward_chunk)
+//   L::forward_in_place                       true: forward may be given y over x (element-
+//                                            wise), so an inference pass reuses x's memory
+//                                            (compose/memory_plan.hpp)
 //   L::forward_batch<In, S>(p, xs, ys)        a chunk of S samples at once (array of pointers)
 //   L::backward_batch<In, S>(p, xs, dys, dxs, g)
 // For export to PyTorch (io/pytorch_export.hpp), which needs the first of every body layer:
@@ -178,13 +181,14 @@ struct layer_base {
 
 /// An element-wise layer of any shape, y = Fn::value(x) and dL/dx = dL/dy · Fn::derivative(x, y)
 /// (ops::elementwise). It is cheap, so a chunk of samples passes it one sample at a time between
-/// batched layers.
+/// batched layers, and it may write y over x.
 template<class L, class Fn>
 struct elementwise_layer : layer_base<L> {
     using function = Fn;
     template<class In>
     using out_shape = In;
     static constexpr bool joins_batched_tail = true;
+    static constexpr bool forward_in_place = true;
 
     template<class In, class T>
     static void forward(const T*, tensor_view<const T, In> x, tensor_view<T, In> y) {

@@ -43,14 +43,13 @@ struct max_total_bytes {
     static constexpr std::size_t value = N;
 };
 
-/// Parameters, buffers, one input and the planned activations of an inference pass
-/// (network_figures's inference_bytes).
+/// Parameters, buffers and the RAM of an inference pass (network_figures's inference_bytes).
 template<std::size_t N>
 struct max_inference_bytes {
     static constexpr std::size_t value = N;
 };
-/// The RAM of an inference pass with parameters and buffers in flash: one input and the planned
-/// activations (inference_ram_bytes).
+/// The RAM of an inference pass with parameters and buffers in flash: one input and the
+/// inference object that holds the planned activations (inference_ram_bytes).
 template<std::size_t N>
 struct max_inference_ram_bytes {
     static constexpr std::size_t value = N;

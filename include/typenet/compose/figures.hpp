@@ -223,12 +223,15 @@ public:
     /// inference_plan, which slots whose lives do not overlap share.
     static constexpr std::size_t inference_activation_bytes =
         inference_plan<Net, In, T>::arena_bytes;
-    /// Parameters, buffers, one input and the planned activations.
-    static constexpr std::size_t inference_bytes =
-        parameter_bytes + buffer_bytes + input_bytes + inference_activation_bytes;
     /// The RAM of an inference pass whose parameters and buffers are in flash (stored_weights):
-    /// the input and the planned activations.
-    static constexpr std::size_t inference_ram_bytes = input_bytes + inference_activation_bytes;
+    /// one input and an inference object, which holds the planned activations and two pointers
+    /// (padded to the arena's alignment): sizeof(inference<Net, In, T>) + input_bytes.
+    static constexpr std::size_t inference_ram_bytes =
+        input_bytes + (inference_activation_bytes + 2 * sizeof(const void*) + tensor_alignment -
+                       1) / tensor_alignment * tensor_alignment;
+    /// Parameters, buffers and the inference pass's RAM.
+    static constexpr std::size_t inference_bytes =
+        parameter_bytes + buffer_bytes + inference_ram_bytes;
     /// One training step on one sample (a workspace: every activation, its gradient, the
     /// residuals' scratch, the parameter gradient) with the parameters and buffers in RAM;
     /// an optimiser's state is extra (SGD with momentum: one more parameter block).

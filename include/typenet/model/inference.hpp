@@ -54,10 +54,12 @@ public:
                       "typenet::inference: the stored weights hold another number of parameters "
                       "than the network (stored_count_matches<network's, stored>); regenerate "
                       "the header for this network");
-        static_assert(stored_count_matches<buffer_count, B>{},
-                      "typenet::inference: the stored weights hold another number of buffer "
-                      "values than the network (stored_count_matches<network's, stored>); "
-                      "regenerate the header for this network");
+        // One error per mistake: each check only where the ones before it held.
+        if constexpr (P == parameter_count)
+            static_assert(stored_count_matches<buffer_count, B>{},
+                          "typenet::inference: the stored weights hold another number of buffer "
+                          "values than the network (stored_count_matches<network's, stored>); "
+                          "regenerate the header for this network");
         if constexpr (P == parameter_count && B == buffer_count)
             static_assert(weights_made_for_network<layout_key_v<Net, In>, Key>{},
                           "typenet::inference: the stored weights were made for a network with "

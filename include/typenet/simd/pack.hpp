@@ -147,24 +147,29 @@ inline mask<T> even_lane_mask(std::index_sequence<I...>) {
 }
 } // namespace detail
 
-/// Lanes (1, 0, 3, 2, ...): each lane's neighbour in its pair.
+/// Lanes (1, 0, 3, 2, ...): each lane's neighbour in its pair. The pair shuffles need packs of
+/// two lanes or more.
 template<class T>
 inline pack<T> swap_pairs(pack<T> v) {
+    static_assert(width<T> >= 2, "typenet::simd: pair shuffles need two lanes or more");
     return detail::swap_pairs<T>(v, std::make_index_sequence<width<T>>{});
 }
 /// Lanes (0, 0, 1, 1, ...): the first half, each lane twice.
 template<class T>
 inline pack<T> duplicate_each(pack<T> v) {
+    static_assert(width<T> >= 2, "typenet::simd: pair shuffles need two lanes or more");
     return detail::duplicate_each<T>(v, std::make_index_sequence<width<T>>{});
 }
 /// Lanes (0, 2, 4, ...) in the first half (the second half unspecified).
 template<class T>
 inline pack<T> even_lanes_first(pack<T> v) {
+    static_assert(width<T> >= 2, "typenet::simd: pair shuffles need two lanes or more");
     return detail::even_lanes_first<T>(v, std::make_index_sequence<width<T>>{});
 }
 /// Set in the even lanes.
 template<class T>
 inline mask<T> even_lane_mask() {
+    static_assert(width<T> >= 2, "typenet::simd: pair shuffles need two lanes or more");
     return detail::even_lane_mask<T>(std::make_index_sequence<width<T>>{});
 }
 

@@ -41,40 +41,19 @@ public:
 
     /// `threads` threads (at least 1), the calling thread being thread 0. `owner` starts the
     /// message of the std::system_error thrown when a worker cannot start.
-    explicit thread_pool(std::size_t threads,
-                         [[maybe_unused]] const char* owner = "typenet::thread_pool")
+    explicit thread_pool(std::size_t threads, const char* owner = "typenet::thread_pool")
         : n_(std::max<std::size_t>(threads, 1))
         , errors_(n_) {
         threads_.reserve(n_ - 1);
-        for (std::size_t t = 1; t < n_; ++t) {
-#if !TYPENET_EXCEPTIONS
-            // Without exceptions a thread that cannot start ends the program (std::abort).
-            threads_.emplace_back([this, t] { worker_loop(t); });
-#else
-            try {
-                threads_.emplace_back([this, t] { worker_loop(t); });
-            } catch (const std::system_error& e) {
-                // The destructor does not run for a constructor that throws, and destroying a
-                // joinable std::thread calls std::terminate: stop the started ones here.
-                stop_workers();
-                throw std::system_error(e.code(),
-                                        std::string(owner) + ": cannot start worker thread " +
-                                            std::to_string(t) + " of " + std::to_string(n_ - 1) +
-                                            " (" + std::to_string(n_) + " threads requested)");
-            }
-#endif
-        }
+        for (std::size_t t = 1; t < n_; ++t)
+            start_worker(t, owner);
     }
-    ~thread_pool() {
-        stop_workers();
-    }
+    ~thread_pool() { stop_workers(); }
     thread_pool(const thread_pool&) = delete;
     thread_pool& operator=(const thread_pool&) = delete;
 
     /// The number of threads, the calling one included.
-    std::size_t threads() const {
-        return n_;
-    }
+    std::size_t threads() const { return n_; }
 
     /// Runs job(ctx, t) on every thread t, or only on the calling thread (t = 0) when
     /// `all_threads` is false (a job with nothing for the workers: waking them costs more).
@@ -103,6 +82,25 @@ public:
     }
 
 private:
+    void start_worker(std::size_t t, [[maybe_unused]] const char* owner) {
+#if TYPENET_EXCEPTIONS
+        try {
+            threads_.emplace_back([this, t] { worker_loop(t); });
+        } catch (const std::system_error& e) {
+            // The destructor does not run for a constructor that throws, and destroying a
+            // joinable std::thread calls std::terminate: stop the started ones here.
+            stop_workers();
+            throw std::system_error(e.code(), std::string(owner) + ": cannot start worker thread " +
+                                                  std::to_string(t) + " of " +
+                                                  std::to_string(n_ - 1) + " (" +
+                                                  std::to_string(n_) + " threads requested)");
+        }
+#else
+        // Without exceptions a thread that cannot start ends the program (std::abort).
+        threads_.emplace_back([this, t] { worker_loop(t); });
+#endif
+    }
+
     void execute(std::size_t t) {
 #if TYPENET_EXCEPTIONS
         try {

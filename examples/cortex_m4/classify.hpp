@@ -63,12 +63,8 @@ int classify(const char* name, const Weights& weights) {
         .number(static_cast<std::uint32_t>(correct))
         .text(" of ")
         .number(static_cast<std::uint32_t>(test_images::count))
-        .text("; stack high-water ")
-        .number(static_cast<std::uint32_t>(stack_paint::high_water_bytes()))
-        .text(" of ")
-        .number(static_cast<std::uint32_t>(stack_paint::size_bytes()))
-        .text(" bytes")
-        .print();
+        .text("; ");
+    stack_paint::describe(out).print();
     return 0;
 }
 

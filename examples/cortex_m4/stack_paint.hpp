@@ -35,4 +35,14 @@ inline std::size_t size_bytes() {
                                     reinterpret_cast<const char*>(&_stack_bottom));
 }
 
+/// Appends "stack high-water <used> of <size> bytes" to a line of output.
+template<class Line>
+Line& describe(Line& out) {
+    return out.text("stack high-water ")
+        .number(static_cast<std::uint32_t>(high_water_bytes()))
+        .text(" of ")
+        .number(static_cast<std::uint32_t>(size_bytes()))
+        .text(" bytes");
+}
+
 } // namespace stack_paint

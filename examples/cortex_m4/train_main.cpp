@@ -57,11 +57,6 @@ extern "C" int firmware_main() {
         out.text("small epoch ").number(static_cast<std::uint32_t>(epoch)).text(" loss ");
         out.decimal(mean).text(" bits ").bits(mean).print();
     }
-    out.text("small trained; stack high-water ")
-        .number(static_cast<std::uint32_t>(stack_paint::high_water_bytes()))
-        .text(" of ")
-        .number(static_cast<std::uint32_t>(stack_paint::size_bytes()))
-        .text(" bytes")
-        .print();
+    stack_paint::describe(out.text("small trained; ")).print();
     return 0;
 }

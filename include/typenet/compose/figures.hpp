@@ -227,8 +227,9 @@ public:
     /// one input and an inference object, which holds the planned activations and two pointers
     /// (padded to the arena's alignment): sizeof(inference<Net, In, T>) + input_bytes.
     static constexpr std::size_t inference_ram_bytes =
-        input_bytes + (inference_activation_bytes + 2 * sizeof(const void*) + tensor_alignment -
-                       1) / tensor_alignment * tensor_alignment;
+        input_bytes +
+        (inference_activation_bytes + 2 * sizeof(const void*) + tensor_alignment - 1) /
+            tensor_alignment * tensor_alignment;
     /// Parameters, buffers and the inference pass's RAM.
     static constexpr std::size_t inference_bytes =
         parameter_bytes + buffer_bytes + inference_ram_bytes;

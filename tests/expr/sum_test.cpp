@@ -70,3 +70,28 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(derivative_matches_autograd, T, value_types) {
     }
     check_close(da, ref::sum_da, tolerance<T>(), abs_floor<T>, "d sum(a) / da");
 }
+
+// A sum over flat access (a view, or an element-wise expression of views) adds in one order
+// whichever evaluator runs it (kernels/sum.hpp: 16 partial sums): the fast evaluator of sum(view)
+// and the generic one of sum(expression) agree to the bit, and both equal the partial sums added
+// in lane order, which differs from a single running sum in the last bits.
+BOOST_AUTO_TEST_CASE_TEMPLATE(flat_sums_add_in_one_order, T, value_types) {
+    tensor<T, shape<7, 7>> a; // 49 values: three rounds of 16 partial sums and one left over
+    T scale = T(1);
+    for (auto& v : a) {
+        v = scale / T(3);
+        scale = -scale * T(1.37);
+    }
+    const T by_view = tn::sum(a.view());
+    const T by_expression = tn::sum(a + T(0));
+    const T by_map = tn::sum(tn::map([](T v) { return v; }, a));
+    BOOST_TEST(by_view == by_expression);
+    BOOST_TEST(by_view == by_map);
+    T partial[16] = {};
+    for (std::size_t k = 0; k < a.size(); ++k)
+        partial[k % 16] += a.data()[k];
+    T lanes{};
+    for (T p : partial)
+        lanes += p;
+    BOOST_TEST(by_view == lanes);
+}

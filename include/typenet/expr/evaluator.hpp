@@ -12,6 +12,7 @@
 #include "typenet/expr/rot180.hpp"
 #include "typenet/expr/sum.hpp"
 #include "typenet/expr/zero_pad.hpp"
+#include "typenet/kernels/sum.hpp"
 #include "typenet/shape/shape.hpp"
 
 #include <array>
@@ -177,15 +178,15 @@ struct evaluator<sum_expr<A>> {
     constexpr explicit evaluator(const sum_expr<A>& e)
         : a(e.input) {}
     constexpr value_type value() const {
-        value_type acc{};
         if constexpr (evaluator<A>::linear_access) {
-            for (std::size_t k = 0; k < A::shape_type::size; ++k)
-                acc += a.coeff_linear(k);
+            return kernels::sum_of<A::shape_type::size, value_type>(
+                [this](std::size_t k) { return a.coeff_linear(k); });
         } else {
+            value_type acc{};
             detail::for_each_index<typename A::shape_type>(
                 [&](auto... i) { acc += a.coeff(i...); });
+            return acc;
         }
-        return acc;
     }
 };
 

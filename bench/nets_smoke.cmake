@@ -6,9 +6,14 @@ message("${out}${err}")
 if(NOT rc EQUAL 0)
     message(FATAL_ERROR "nets_bench --quick exited with ${rc}")
 endif()
-foreach(net separable vgg_small)
+string(FIND "${out}" "peak gflops=" at)
+if(at EQUAL -1)
+    message(FATAL_ERROR "nets_bench --quick did not print its peak")
+endif()
+foreach(net resnet_fmnist separable vgg_small)
     foreach(expected
             "flops net=${net} forward="
+            "node net=${net} index=0 "
             "result framework=typenet net=${net} kind=train batch=32 threads=1 images_per_s="
             "result framework=typenet net=${net} kind=train batch=128 threads=2 images_per_s="
             "result framework=typenet net=${net} kind=infer batch=1 threads=1 images_per_s="

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""The networks of dsl/separable.hpp and dsl/vgg_small.hpp in PyTorch: the baseline of
-bench/nets_bench.cpp (docs/performance.md, "Depthwise-separable and VGG-style nets").
+"""The networks of dsl/resnet.hpp (resnet_fmnist), dsl/separable.hpp and dsl/vgg_small.hpp in
+PyTorch: a baseline of bench/nets_bench.cpp (docs/performance.md, "Residual,
+depthwise-separable and VGG-style nets").
 
 Same architectures (the nn.Sequential in each dsl/ header's comment), same random
 Fashion-MNIST-sized inputs, same training step (forward, cross-entropy, backward, Adam) and same
@@ -8,7 +9,8 @@ timing policy as the C++ benchmark (bench/pytorch_lenet5.py's: warm-up, then `--
 repetitions of at least `--min-time` seconds, median reported). Convolutions run in oneDNN
 (mkldnn), the dense layer in the BLAS torch loaded, whose SGEMM is checked before timing.
 
-    /usr/bin/python3 bench/pytorch_nets.py [--quick] [--nets separable,vgg_small] [--threads 1,2]
+    /usr/bin/python3 bench/pytorch_nets.py [--quick] [--nets resnet_fmnist,separable,vgg_small]
+                                           [--threads 1,2]
 
 Output: `info ...` lines and `result framework=pytorch net=N kind=train|infer batch=B threads=T
 images_per_s=X best_images_per_s=Y cpu_per_wall=Z` (key=value, parsed by bench/report_nets.py).
@@ -28,6 +30,36 @@ from pytorch_lenet5 import (bench_inference, bench_training, check_sgemm, loaded
                             timing_parser)
 
 
+class Residual(nn.Module):
+    """typenet's residual<Block, Shortcut> (docs/dsl.md): block(x) + shortcut(x)."""
+
+    def __init__(self, block, shortcut=None):
+        super().__init__()
+        self.block = block
+        self.shortcut = shortcut if shortcut is not None else nn.Identity()
+
+    def forward(self, x):
+        return self.block(x) + self.shortcut(x)
+
+
+def resnet_fmnist():
+    """dsl::resnet_fmnist, the main job's network (the nn.Sequential in dsl/resnet.hpp)."""
+    def conv3(c, f, s=1):
+        return nn.Conv2d(c, f, 3, s, 1)
+
+    def basic(c):
+        return [Residual(nn.Sequential(conv3(c, c), nn.BatchNorm2d(c), nn.ReLU(),
+                                       conv3(c, c), nn.BatchNorm2d(c))), nn.ReLU()]
+
+    def down(c, f):
+        return [Residual(nn.Sequential(conv3(c, f, 2), nn.BatchNorm2d(f), nn.ReLU(),
+                                       conv3(f, f), nn.BatchNorm2d(f)),
+                         nn.Sequential(nn.Conv2d(c, f, 1, 2), nn.BatchNorm2d(f))), nn.ReLU()]
+    return nn.Sequential(conv3(1, 24), nn.BatchNorm2d(24), nn.ReLU(), nn.MaxPool2d(2),
+                         *basic(24), *basic(24), *down(24, 48), *basic(48),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(48, 10))
+
+
 def separable():
     def block(c, f, stride):
         return [nn.Conv2d(c, c, 3, stride, 1, groups=c), nn.ReLU(), nn.Conv2d(c, f, 1), nn.ReLU()]
@@ -43,12 +75,13 @@ def vgg_small():
                          *stage(32, 64), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
 
 
-NETS = {"separable": separable, "vgg_small": vgg_small}
+NETS = {"resnet_fmnist": resnet_fmnist, "separable": separable, "vgg_small": vgg_small}
 
 
 def main():
     parser = timing_parser(__doc__)
-    parser.add_argument("--nets", default="separable,vgg_small", help="networks, comma-separated")
+    parser.add_argument("--nets", default="resnet_fmnist,separable,vgg_small",
+                        help="networks, comma-separated")
     parser.add_argument("--threads", default="1,2", help="training thread counts, comma-separated")
     args = parse_timing_args(parser)
 

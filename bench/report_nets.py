@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Aggregates a bench/run_nets.sh log into the markdown table of docs/performance.md.
+"""Aggregates a bench/run_nets.sh log into the markdown tables of docs/performance.md.
 
 Every `result` line is already a median over its program's repetitions; this takes the median
 over rounds. PyTorch's figure per configuration is its best variant (BLAS environment, OpenMP
 wait policy) among those whose SGEMM checked out (a variant that failed the check printed an
-`error` line and no results).
+`error` line and no results). The direct oneDNN implementation (bench/onednn_nets.cpp) has one
+variant; its rows appear when its log lines are there (it is built only where libdnnl is).
 
     bench/report_nets.py LOG
 """
@@ -23,40 +24,69 @@ def fields(line):
 
 def main(path):
     typenet = defaultdict(list)  # (net, kind, batch, threads) -> [img/s per round]
+    onednn = defaultdict(list)  # the same for the direct oneDNN implementation
     pytorch = defaultdict(list)  # (variant, net, kind, batch, threads) -> [img/s per round]
-    flops, infos, refused = {}, defaultdict(set), set()
+    flops, infos, refused, peaks = {}, defaultdict(set), set(), []
     with open(path) as log:
         for raw in log:
             line = raw.strip()
             f = fields(line)
             if line.startswith("flops "):
                 flops[f["net"]] = float(f["forward"])
+            elif line.startswith("peak "):
+                peaks.append(float(f["gflops"]))
             elif line.startswith("error "):
                 refused.add(f.get("variant", "?"))
             elif line.startswith("info ") and "corename" in f:
                 infos[f["variant"]].add(f["corename"])
-            elif line.startswith("result ") and f.get("framework") == "pytorch":
-                key = (f["variant"], f["net"], f["kind"], int(f["batch"]), int(f["threads"]))
-                pytorch[key].append(float(f["images_per_s"]))
             elif line.startswith("result "):
                 key = (f["net"], f["kind"], int(f["batch"]), int(f["threads"]))
-                typenet[key].append(float(f["images_per_s"]))
-    print("| net | config | typenet img/s | PyTorch img/s (best variant) | typenet / PyTorch | typenet GFLOP/s |")
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
+                framework = f.get("framework")
+                if framework == "pytorch":
+                    pytorch[(f["variant"],) + key].append(float(f["images_per_s"]))
+                elif framework == "onednn":
+                    onednn[key].append(float(f["images_per_s"]))
+                else:
+                    typenet[key].append(float(f["images_per_s"]))
+    peak = max(peaks) if peaks else 0.0
+
+    def best_pytorch(key):
+        best, best_variant = 0.0, "-"
+        for (variant, *k), values in pytorch.items():
+            if tuple(k) == key and statistics.median(values) > best:
+                best, best_variant = statistics.median(values), variant
+        return best, best_variant
+
+    def ratio(a, b):
+        return f"{a / b:.2f}x" if a and b else "-"
+
+    print("| net | config | typenet img/s | PyTorch img/s (best variant) | oneDNN img/s "
+          "| typenet / PyTorch | typenet / oneDNN | typenet GFLOP/s | typenet % of peak |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for key in sorted(typenet, key=lambda k: (k[0], k[1] != "train", k[3], k[2])):
         net, kind, batch, threads = key
         ours = statistics.median(typenet[key])
-        best, best_variant = 0.0, "-"
-        for (variant, n, k, b, t), values in pytorch.items():
-            if (n, k, b, t) == key and statistics.median(values) > best:
-                best, best_variant = statistics.median(values), variant
+        best, best_variant = best_pytorch(key)
+        dnnl = statistics.median(onednn[key]) if onednn.get(key) else 0.0
         per_image = flops.get(net, 0) * (3 if kind == "train" else 1)
-        ratio = f"{ours / best:.2f}x" if best else "-"
-        print(f"| {net} | {kind} b={batch} t={threads} | {ours:.0f} | {best:.0f} ({best_variant}) "
-              f"| {ratio} | {ours * per_image / 1e9:.2f} |")
+        gflops = ours * per_image / 1e9
+        share = f"{100 * gflops / (peak * threads):.1f} %" if peak else "-"
+        torch_cell = f"{best:.0f} ({best_variant})" if best else "-"
+        dnnl_cell = f"{dnnl:.0f}" if dnnl else "-"
+        print(f"| {net} | {kind} b={batch} t={threads} | {ours:.0f} | {torch_cell} | {dnnl_cell} "
+              f"| {ratio(ours, best)} | {ratio(ours, dnnl)} | {gflops:.2f} | {share} |")
     print()
+    if peak:
+        print(f"- One core's FP32 peak (bench/peak.hpp, best over rounds): {peak:.1f} GFLOP/s.")
     for net, value in sorted(flops.items()):
         print(f"- {net}: {value / 1e6:.2f} MFLOP per image forward, 3x that per training image.")
+    for net in sorted(flops):
+        for batch in (32, 128):
+            one = typenet.get((net, "train", batch, 1))
+            two = typenet.get((net, "train", batch, 2))
+            if one and two:
+                print(f"- {net}, training at batch {batch}: two threads over one "
+                      f"{statistics.median(two) / statistics.median(one):.2f}x.")
     for variant, cores in sorted(infos.items()):
         print(f"- PyTorch variant `{variant}`: OpenBLAS kernel {', '.join(sorted(cores))}.")
     if refused:

@@ -6,7 +6,7 @@
 #   bench/onednn_check.sh [ONEDNN_NETS] [PYTHON] [OUTDIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-bin=${1:-"$here/../build-dnnl/bench/onednn_nets"}
+bin=${1:-"$here/../build/bench/bench/onednn_nets"}
 python=${2:-/usr/bin/python3}
 out=${3:-"${TMPDIR:-/tmp}/onednn_reference"}
 mkdir -p "$out"

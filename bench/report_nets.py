@@ -4,8 +4,9 @@
 Every `result` line is already a median over its program's repetitions; this takes the median
 over rounds. PyTorch's figure per configuration is its best variant (BLAS environment, OpenMP
 wait policy) among those whose SGEMM checked out (a variant that failed the check printed an
-`error` line and no results). The direct oneDNN implementation (bench/onednn_nets.cpp) has one
-variant; its rows appear when its log lines are there (it is built only where libdnnl is).
+`error` line and no results). The direct oneDNN implementation's (bench/onednn_nets.cpp) is its
+best variant too: one primitive per module (`plain`) or with oneDNN's fusions (`fused`), each
+also with OMP_WAIT_POLICY=passive (`+passive`).
 
     bench/report_nets.py LOG
 """
@@ -24,7 +25,7 @@ def fields(line):
 
 def main(path):
     typenet = defaultdict(list)  # (net, kind, batch, threads) -> [img/s per round]
-    onednn = defaultdict(list)  # the same for the direct oneDNN implementation
+    onednn = defaultdict(list)  # (variant, net, kind, batch, threads) -> [img/s per round]
     pytorch = defaultdict(list)  # (variant, net, kind, batch, threads) -> [img/s per round]
     flops, infos, refused, peaks = {}, defaultdict(set), set(), []
     with open(path) as log:
@@ -45,14 +46,14 @@ def main(path):
                 if framework == "pytorch":
                     pytorch[(f["variant"],) + key].append(float(f["images_per_s"]))
                 elif framework == "onednn":
-                    onednn[key].append(float(f["images_per_s"]))
+                    onednn[(f.get("variant", "plain"),) + key].append(float(f["images_per_s"]))
                 else:
                     typenet[key].append(float(f["images_per_s"]))
     peak = max(peaks) if peaks else 0.0
 
-    def best_pytorch(key):
+    def best_of(runs, key):
         best, best_variant = 0.0, "-"
-        for (variant, *k), values in pytorch.items():
+        for (variant, *k), values in runs.items():
             if tuple(k) == key and statistics.median(values) > best:
                 best, best_variant = statistics.median(values), variant
         return best, best_variant
@@ -60,19 +61,20 @@ def main(path):
     def ratio(a, b):
         return f"{a / b:.2f}x" if a and b else "-"
 
-    print("| net | config | typenet img/s | PyTorch img/s (best variant) | oneDNN img/s "
+    print("| net | config | typenet img/s | PyTorch img/s (best variant) "
+          "| oneDNN img/s (best variant) "
           "| typenet / PyTorch | typenet / oneDNN | typenet GFLOP/s | typenet % of peak |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for key in sorted(typenet, key=lambda k: (k[0], k[1] != "train", k[3], k[2])):
         net, kind, batch, threads = key
         ours = statistics.median(typenet[key])
-        best, best_variant = best_pytorch(key)
-        dnnl = statistics.median(onednn[key]) if onednn.get(key) else 0.0
+        best, best_variant = best_of(pytorch, key)
+        dnnl, dnnl_variant = best_of(onednn, key)
         per_image = flops.get(net, 0) * (3 if kind == "train" else 1)
         gflops = ours * per_image / 1e9
         share = f"{100 * gflops / (peak * threads):.1f} %" if peak else "-"
         torch_cell = f"{best:.0f} ({best_variant})" if best else "-"
-        dnnl_cell = f"{dnnl:.0f}" if dnnl else "-"
+        dnnl_cell = f"{dnnl:.0f} ({dnnl_variant})" if dnnl else "-"
         print(f"| {net} | {kind} b={batch} t={threads} | {ours:.0f} | {torch_cell} | {dnnl_cell} "
               f"| {ratio(ours, best)} | {ratio(ours, dnnl)} | {gflops:.2f} | {share} |")
     print()

@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 # only where they are installed).
 bash tools/deps.sh gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib \
     qemu-system-arm
+# oneDNN, for the benchmarks' direct oneDNN peer (bench/onednn_nets.cpp), whose gradients
+# bench.onednn_check compares with PyTorch's (where python3-torch is installed).
+bash tools/deps.sh libdnnl-dev
 preset=${TYPENET_PRESET:-test}
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "$(nproc)"

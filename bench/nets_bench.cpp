@@ -8,10 +8,11 @@
 //              [--configs train-b32-t1,train-b128-t2,infer-b1-t1,...]
 //
 // Training: one step per call as the trainer runs it (data_parallel::accumulate over the batch in
-// training mode, with the running statistics of batch_norm, then an Adam step), batch 32 and 128,
-// 1 and 2 threads. Inference: data_parallel::forward in evaluation mode on one thread, batch 1 and
-// 128. Each measurement warms up, then runs `reps` repetitions of at least `min-time` seconds and
-// reports the median (as bench/lenet5_bench.cpp; --quick is CI's smoke run, numbers meaningless).
+// training mode, with the running statistics of batch_norm, then an Adam step), batch 8, 16, 32
+// and 128 (each framework's best batch is what counts), 1 and 2 threads. Inference:
+// data_parallel::forward in evaluation mode on one thread, batch 1 and 128. Each measurement warms
+// up, then runs `reps` repetitions of at least `min-time` seconds and reports the median (as
+// bench/lenet5_bench.cpp; --quick is CI's smoke run, numbers meaningless).
 //
 // Output: `result framework=typenet net=N kind=train|infer batch=B threads=T images_per_s=X
 // best_images_per_s=Y cpu_per_wall=Z` lines, `flops net=N forward=F` (FLOPs per image of the
@@ -112,7 +113,7 @@ void bench_net(const char* name, const options& opt, const pool_type& pool) {
     std::printf("flops net=%s forward=%.0f parameters=%zu\n", name, forward_flops<Net>(), P);
     print_nodes<Net>(name);
     for (std::size_t threads : {1, 2})
-        for (std::size_t batch : {32, 128}) {
+        for (std::size_t batch : {8, 16, 32, 128}) {
             if (!opt.runs("train", batch, threads))
                 continue;
             auto m = std::make_unique<model_t>();

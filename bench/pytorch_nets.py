@@ -113,7 +113,7 @@ def main():
         make = NETS[net]
         for t in (int(t) for t in args.threads.split(",")):
             set_threads(t, openblas)
-            for batch in (32, 128):
+            for batch in (8, 16, 32, 128):
                 report(net, "train", batch, t,
                        bench_training(images, labels, batch, args.min_time, args.reps, make))
         set_threads(1, openblas)

@@ -78,6 +78,31 @@ def main(path):
         print(f"| {net} | {kind} b={batch} t={threads} | {ours:.0f} | {torch_cell} | {dnnl_cell} "
               f"| {ratio(ours, best)} | {ratio(ours, dnnl)} | {gflops:.2f} | {share} |")
     print()
+    print("Training at each framework's best batch (the median over rounds of the best variant "
+          "at each batch; the best batch per framework):")
+    print()
+    print("| net | threads | typenet img/s (batch) | PyTorch img/s (batch) | oneDNN img/s (batch) "
+          "| typenet / PyTorch | typenet / oneDNN |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for net in sorted({k[0] for k in typenet}):
+        for threads in (1, 2):
+            batches = sorted({k[2] for k in typenet if k[0] == net and k[1] == "train"
+                              and k[3] == threads})
+            if not batches:
+                continue
+
+            def best_batch(of):
+                return max(((of(b), b) for b in batches), default=(0.0, 0))
+            ours = best_batch(lambda b: statistics.median(typenet[(net, "train", b, threads)])
+                              if typenet.get((net, "train", b, threads)) else 0.0)
+            torch = best_batch(lambda b: best_of(pytorch, (net, "train", b, threads))[0])
+            dnnl = best_batch(lambda b: best_of(onednn, (net, "train", b, threads))[0])
+
+            def cell(value):
+                return f"{value[0]:.0f} ({value[1]})" if value[0] else "-"
+            print(f"| {net} | {threads} | {cell(ours)} | {cell(torch)} | {cell(dnnl)} "
+                  f"| {ratio(ours[0], torch[0])} | {ratio(ours[0], dnnl[0])} |")
+    print()
     if peak:
         print(f"- One core's FP32 peak (bench/peak.hpp, best over rounds): {peak:.1f} GFLOP/s.")
     for net, value in sorted(flops.items()):

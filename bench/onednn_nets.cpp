@@ -2,8 +2,12 @@
 // oneDNN's C++ API (Debian's oneDNN 2.6, CPU engine): a benchmark peer of bench/nets_bench.cpp and
 // bench/pytorch_nets.py that has no framework between the program and oneDNN's primitives.
 //
-//   onednn_nets --check FILE --net resnet_fmnist|separable
-//   onednn_nets [--quick] [--min-time S] [--reps N] [--nets resnet_fmnist,separable]
+//   onednn_nets --check FILE --net resnet_fmnist|separable [--fused]
+//   onednn_nets [--fused] [--quick] [--min-time S] [--reps N] [--nets resnet_fmnist,separable]
+//
+// Two variants of each network (see Design): plain, one primitive per PyTorch module, and, with
+// --fused, the fusions oneDNN itself offers for these networks. A run checks or times one
+// variant; every line it prints carries variant=plain or variant=fused.
 //
 // --check reads bench/onednn_reference.py's file (its docstring defines the format), loads the
 // parameters, runs one training-mode forward and backward on its batch of 8 and compares the
@@ -18,11 +22,13 @@
 // Timing (the policy of bench/timing.hpp, whose time_calls and random image pool are reused, so
 // the images are nets_bench's): training steps (forward, softmax cross-entropy, backward, Adam)
 // at batch 32 and 128 on 1 and 2 threads, inference (eval mode, argmax) at batch 1 and 128 on 1
-// thread; `result framework=onednn ...` lines as nets_bench prints them. Then a per-layer profile
-// of training at batch 128 on 1 thread (`layer ...` lines, microseconds per batch; each primitive
-// is timed on its own, so the sum is a little above a step's time) and the memory formats oneDNN
-// chose (`format ...` lines, oneDNN's notation: dimensions outermost first, upper case when
-// blocked, then the inner blocks, e.g. aBcd16b = nChw16c) with the implementation names.
+// thread; `result framework=onednn variant=... ...` lines, otherwise as nets_bench prints them
+// (the variant field is the one addition). Then a per-layer profile of training at batch 128 on
+// 1 thread (`layer ...` lines, microseconds per batch; each primitive is timed on its own, so
+// the sum is a little above a step's time) and the memory formats oneDNN chose (`format ...` lines,
+// oneDNN's notation: dimensions outermost first, upper case when blocked, then the inner blocks,
+// e.g. aBcd16b = nChw16c) with the implementation names; these too for the variant being timed,
+// with its variant= field (a fused layer is named after all its modules, e.g. bn24@1+relu@2).
 //
 // Design:
 // - Every primitive is created once per network instance, i.e. per (batch size, mode, threads),
@@ -30,14 +36,12 @@
 //   primitives take the layout of the tensor they consume, and a reorder is inserted only where a
 //   consumer's chosen layout differs from its producer's (the input images are nchw; in practice
 //   every activation ends up nChw16c in training and nhwc in inference, and no activation
-//   reorder runs). No fusion (conv + ReLU post-ops, batch norm + ReLU): one primitive per
-//   PyTorch module, as PyTorch's eager mode runs them. Backward primitives are
-//   created with the forward primitive's descriptors (and it as the hint), so gradients come out
-//   in the layout of the tensor they belong to. The exception is the weights of the
-//   backward-data convolutions: oneDNN's jit kernels want them blocked the other way round than
-//   the forward layout (with that one only its reference kernel runs), so they get weights
-//   `any` and a reorder of the weights into that layout every step (weights only: a few
-//   thousand floats per layer).
+//   reorder runs). Backward primitives are created with the forward primitive's descriptors
+//   (and it as the hint), so gradients come out in the layout of the tensor they belong to. The
+//   exception is the weights of the backward-data convolutions: oneDNN's jit kernels want them
+//   blocked the other way round than the forward layout (with that one only its reference
+//   kernel runs), so they get weights `any` and a reorder of the weights into that layout every
+//   step (weights only: a few thousand floats per layer).
 // - Parameters live in one flat float buffer, each tensor in the layout oneDNN chose for it
 //   (possibly blocked and zero-padded); the gradients are a second buffer with the same layout,
 //   written directly by the backward-weights primitives. Adam is element-wise, so it runs as one
@@ -57,6 +61,30 @@
 // - Softmax cross-entropy (10 classes x batch) is a plain loop over the logits, which the inner
 //   product writes in nc.
 // - The first convolution computes no gradient for the input images, as in PyTorch.
+// - The plain variant runs one primitive per PyTorch module, as PyTorch's eager mode does (a
+//   ReLU is an eltwise primitive, forward and backward, reading its input).
+// - The fused variant (--fused), oneDNN at its best for these networks, in the same framework:
+//   * batch norm + ReLU (resnet_fmnist's training; its inference folds the batch norms, below):
+//     the batch norm with normalization_flags::fuse_norm_relu, forward (the ReLU's mask goes to
+//     the primitive's workspace) and backward (which reads the workspace: no separate ReLU
+//     backward). batch_norm() also supports it with use_global_stats, unused here;
+//   * residual add + ReLU: the binary add with an eltwise ReLU post-op; its backward is an
+//     eltwise_relu_use_dst_for_bwd backward reading the add's (post-ReLU) output, the gradient
+//     of which then goes to both summands;
+//   * convolution + ReLU (separable, training and inference): an eltwise ReLU post-op on the
+//     convolution; in training its backward is the same dst-based ReLU backward on the
+//     convolution's output, ahead of the convolution's backward-data and backward-weights;
+//   * resnet_fmnist's inference: every batch norm is folded into the convolution before it (a
+//     deployment's preparation, done when the parameters are loaded, not per step: weights
+//     w * s, bias (b - mean) * s + beta, s = gamma / sqrt(running_var + eps), computed in double
+//     and reordered into the convolution's layout), and the ReLU after it is a post-op of that
+//     convolution; so inference is convolutions, max pool, add + ReLU, average pool and the
+//     dense layer.
+//   Not fused: the residual add into the second convolution of a block (a sum or binary post-op
+//   on the convolution), the pools, and anything across the backward of two primitives. In
+//   exact arithmetic the variants compute the same values (the dst-based ReLU backward differs
+//   from the src-based one only at exact zeros), and --check holds both to the same reference
+//   and tolerance.
 // - Threads: Debian builds libdnnl with the OpenMP runtime (DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP,
 //   libgomp), so omp_set_num_threads sets the thread count before a network instance's primitives
 //   are created.
@@ -99,6 +127,7 @@ struct options {
     double min_time = 0.3;
     int reps = 5;
     bool quick = false;
+    bool fused = false;
     std::string nets = "resnet_fmnist,separable";
     std::string check_file, check_net;
 };
@@ -208,11 +237,12 @@ float* data_of(const memory& m) {
 
 class network {
 public:
-    network(const dnnl::engine& eng, std::size_t batch, mode m)
+    network(const dnnl::engine& eng, std::size_t batch, mode m, bool fused)
         : eng_(eng)
         , strm_(eng)
         , batch_(batch)
-        , mode_(m) {}
+        , mode_(m)
+        , fused_(fused) {}
 
     const std::vector<parameter>& parameters() const { return params_; }
     const std::vector<layer_info>& layers() const { return layers_; }
@@ -231,9 +261,53 @@ public:
         return id;
     }
 
-    /// Convolution k x k (padding k / 2) with bias, `groups` groups.
+    // The builders' units: conv + ReLU, batch norm + ReLU, add + ReLU and conv + batch norm
+    // (+ ReLU) run as separate primitives in the plain variant and fused in the fused one.
+
+    int conv_relu(int in, dims::value_type oc, dims::value_type k, dims::value_type stride,
+                  dims::value_type groups, const std::string& path, const std::string& relu_path) {
+        if (fused_)
+            return conv(in, oc, k, stride, groups, path, true, false, "+relu@" + relu_path);
+        return relu(conv(in, oc, k, stride, groups, path), relu_path);
+    }
+
+    int bn_relu(int in, const std::string& path, const std::string& relu_path) {
+        if (fused_)
+            return batch_norm(in, path, true, relu_path);
+        return relu(batch_norm(in, path), relu_path);
+    }
+
+    int add_relu(int a, int b, const std::string& path, const std::string& relu_path) {
+        if (fused_)
+            return add(a, b, path, true, relu_path);
+        return relu(add(a, b, path), relu_path);
+    }
+
+    /// A convolution, its batch norm and, unless relu_path is empty, a ReLU. Fused inference
+    /// folds the batch norm into the convolution's weights and bias (fold()).
+    int conv_bn(int in, dims::value_type oc, dims::value_type k, dims::value_type stride,
+                dims::value_type groups, const std::string& path, const std::string& bn_path,
+                const std::string& relu_path) {
+        const bool relu_too = !relu_path.empty();
+        if (fused_ && mode_ == mode::infer) {
+            const int out = conv(in, oc, k, stride, groups, path, relu_too, true,
+                                 "+bn@" + bn_path + (relu_too ? "+relu@" + relu_path : ""));
+            const bn_params bn = add_bn_params(out, bn_path, acts_[std::size_t(out)].md);
+            folds_.back().gamma = bn.gamma;
+            folds_.back().beta = bn.beta;
+            folds_.back().stats = bn.stats;
+            return out;
+        }
+        const int y = conv(in, oc, k, stride, groups, path);
+        return relu_too ? bn_relu(y, bn_path, relu_path) : batch_norm(y, bn_path);
+    }
+
+    /// Convolution k x k (padding k / 2) with bias, `groups` groups; `relu_post` appends a ReLU
+    /// post-op (its backward then reads the convolution's output), `fold` runs it with the
+    /// folded weights and bias of folds_ instead of the parameters.
     int conv(int in, dims::value_type oc, dims::value_type k, dims::value_type stride,
-             dims::value_type groups, const std::string& path) {
+             dims::value_type groups, const std::string& path, bool relu_post = false,
+             bool fold = false, const std::string& suffix = "") {
         const dims xd = acts_[std::size_t(in)].md.dims();
         const dims::value_type n = xd[0], c = xd[1], h = xd[2], w = xd[3], pad = k / 2;
         const dims::value_type oh = (h + 2 * pad - k) / stride + 1,
@@ -248,11 +322,17 @@ public:
         const dnnl::convolution_forward::desc d(prop(), dnnl::algorithm::convolution_direct,
                                                 src_any, w_any, b_md, dst_any, strides, padding,
                                                 padding);
-        const dnnl::convolution_forward::primitive_desc pd(d, eng_);
+        dnnl::primitive_attr attr;
+        if (relu_post) {
+            dnnl::post_ops po;
+            po.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0, 0);
+            attr.set_post_ops(po);
+        }
+        const dnnl::convolution_forward::primitive_desc pd(d, attr, eng_);
         const std::string label = "conv" + std::to_string(k) + "x" + std::to_string(k) + "s" +
                                   std::to_string(stride) + (groups > 1 ? "dw" : "") + "_" +
                                   std::to_string(c) + "to" + std::to_string(oc);
-        const std::size_t layer = add_layer(label + "@" + path);
+        const std::size_t layer = add_layer(label + "@" + path + suffix);
         const float bound = 1.0f / std::sqrt(float(c / groups * k * k));
         const std::size_t wp =
             add_parameter(path + ".weight", {oc, c / groups, k, k},
@@ -270,15 +350,23 @@ public:
         const int out = add_activation(pd.dst_desc(), memory(pd.dst_desc(), eng_));
         acts_[std::size_t(out)].conv_weight = wp;
         acts_[std::size_t(out)].conv_bias = bp;
+        memory weights = params_[wp].value, bias = params_[bp].value;
+        if (fold) {
+            weights = memory(pd.weights_desc(), eng_);
+            bias = memory(pd.bias_desc(), eng_);
+            folds_.push_back({wp, bp, 0, 0, nullptr, weights, bias});
+        }
         fwd_.push_back({layer,
                         dnnl::convolution_forward(pd),
                         {{DNNL_ARG_SRC, src},
-                         {DNNL_ARG_WEIGHTS, params_[wp].value},
-                         {DNNL_ARG_BIAS, params_[bp].value},
+                         {DNNL_ARG_WEIGHTS, weights},
+                         {DNNL_ARG_BIAS, bias},
                          {DNNL_ARG_DST, acts_[std::size_t(out)].mem}},
                         {}});
         planners_.push_back([=, this] {
-            const memory dy = gathered(out, layer);
+            const memory dy = relu_post ? relu_backward_from_dst(acts_[std::size_t(out)].mem,
+                                                                 gathered(out, layer), layer)
+                                        : gathered(out, layer);
             const dnnl::convolution_backward_weights::desc wd(
                 dnnl::algorithm::convolution_direct, pd.src_desc(), pd.weights_desc(),
                 pd.bias_desc(), pd.dst_desc(), strides, padding, padding);
@@ -323,28 +411,25 @@ public:
         return out;
     }
 
-    int batch_norm(int in, const std::string& path) {
+    /// Batch norm; `relu_fused` adds normalization_flags::fuse_norm_relu (the ReLU's mask goes
+    /// to a workspace in training, which the backward reads).
+    int batch_norm(int in, const std::string& path, bool relu_fused = false,
+                   const std::string& relu_path = "") {
         const memory::desc md = acts_[std::size_t(in)].md;
-        const dims xd = md.dims();
-        const auto c = xd[1];
-        const auto flags =
-            dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+        const auto c = md.dims()[1];
+        auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+        if (relu_fused)
+            flags = flags | dnnl::normalization_flags::fuse_norm_relu;
         const dnnl::batch_normalization_forward::desc d(
             prop(), md, eps_,
             mode_ == mode::train ? flags : flags | dnnl::normalization_flags::use_global_stats);
         const dnnl::batch_normalization_forward::primitive_desc pd(d, eng_);
-        const std::size_t layer = add_layer("bn" + std::to_string(c) + "@" + path);
+        const std::size_t layer = add_layer("bn" + std::to_string(c) + "@" + path +
+                                            (relu_fused ? "+relu@" + relu_path : ""));
+        const bn_params bn = add_bn_params(in, path, md);
+        const std::size_t gp = bn.gamma, bp = bn.beta;
+        running_stats& stats = *bn.stats;
         const memory::desc c_md({c}, dt::f32, tag::a);
-        const std::size_t gp = add_parameter(path + ".weight", {c}, c_md, c_md, 1, 1);
-        const std::size_t bp = add_parameter(path + ".bias", {c}, c_md, c_md, 0, 0);
-        if (mode_ == mode::train && acts_[std::size_t(in)].conv_bias != std::size_t(-1))
-            params_[acts_[std::size_t(in)].conv_bias].zero_gradient_scale =
-                acts_[std::size_t(in)].conv_weight;
-        auto& stats = *running_.emplace_back(std::make_unique<running_stats>());
-        stats.mean.assign(std::size_t(c), 0.0f);
-        stats.var.assign(std::size_t(c), 1.0f);
-        stats.count = std::size_t(xd[0] * xd[2] * xd[3]);
-        stats.path = path;
         const int out = add_activation(pd.dst_desc(), memory(pd.dst_desc(), eng_));
         const memory x = acts_[std::size_t(in)].mem, y = acts_[std::size_t(out)].mem;
         if (mode_ == mode::infer) {
@@ -360,15 +445,16 @@ public:
             return out;
         }
         const memory mean(pd.mean_desc(), eng_), var(pd.variance_desc(), eng_);
-        fwd_.push_back({layer,
-                        dnnl::batch_normalization_forward(pd),
-                        {{DNNL_ARG_SRC, x},
-                         {DNNL_ARG_DST, y},
-                         {DNNL_ARG_SCALE, params_[gp].value},
-                         {DNNL_ARG_SHIFT, params_[bp].value},
-                         {DNNL_ARG_MEAN, mean},
-                         {DNNL_ARG_VARIANCE, var}},
-                        {}});
+        const memory ws = relu_fused ? memory(pd.workspace_desc(), eng_) : memory();
+        std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x},
+                                             {DNNL_ARG_DST, y},
+                                             {DNNL_ARG_SCALE, params_[gp].value},
+                                             {DNNL_ARG_SHIFT, params_[bp].value},
+                                             {DNNL_ARG_MEAN, mean},
+                                             {DNNL_ARG_VARIANCE, var}};
+        if (relu_fused)
+            args[DNNL_ARG_WORKSPACE] = ws;
+        fwd_.push_back({layer, dnnl::batch_normalization_forward(pd), args, {}});
         // PyTorch's running statistics: momentum 0.1, the variance unbiased (oneDNN's is biased).
         running_stats* s = &stats;
         fwd_.push_back({layer, {}, {}, [s, mean, var] {
@@ -386,19 +472,20 @@ public:
                                                               eps_, flags);
             const dnnl::batch_normalization_backward::primitive_desc bpd(bd, eng_, pd);
             const memory dx(bpd.diff_src_desc(), eng_);
-            bwd_.push_back({layer,
-                            dnnl::batch_normalization_backward(bpd),
-                            {{DNNL_ARG_SRC, x},
-                             {DNNL_ARG_MEAN, mean},
-                             {DNNL_ARG_VARIANCE, var},
-                             {DNNL_ARG_DIFF_DST, dy},
-                             {DNNL_ARG_SCALE, params_[gp].value},
-                             // oneDNN 2.6 refuses to run without the shift, which it does not read
-                             {DNNL_ARG_SHIFT, params_[bp].value},
-                             {DNNL_ARG_DIFF_SRC, dx},
-                             {DNNL_ARG_DIFF_SCALE, params_[gp].grad},
-                             {DNNL_ARG_DIFF_SHIFT, params_[bp].grad}},
-                            {}});
+            std::unordered_map<int, memory> bargs{
+                {DNNL_ARG_SRC, x},
+                {DNNL_ARG_MEAN, mean},
+                {DNNL_ARG_VARIANCE, var},
+                {DNNL_ARG_DIFF_DST, dy},
+                {DNNL_ARG_SCALE, params_[gp].value},
+                // oneDNN 2.6 refuses to run without the shift, which it does not read
+                {DNNL_ARG_SHIFT, params_[bp].value},
+                {DNNL_ARG_DIFF_SRC, dx},
+                {DNNL_ARG_DIFF_SCALE, params_[gp].grad},
+                {DNNL_ARG_DIFF_SHIFT, params_[bp].grad}};
+            if (relu_fused)
+                bargs[DNNL_ARG_WORKSPACE] = ws;
+            bwd_.push_back({layer, dnnl::batch_normalization_backward(bpd), bargs, {}});
             acts_[std::size_t(in)].grads.push_back(dx);
         });
         return out;
@@ -470,12 +557,21 @@ public:
         return out;
     }
 
-    /// The residual sum a + b, in a's layout.
-    int add(int a, int b, const std::string& path) {
+    /// The residual sum a + b, in a's layout; `relu_post` appends a ReLU post-op, the backward
+    /// of which reads the sum's (post-ReLU) output.
+    int add(int a, int b, const std::string& path, bool relu_post = false,
+            const std::string& relu_path = "") {
         const memory::desc md = acts_[std::size_t(a)].md;
         const dnnl::binary::desc d(dnnl::algorithm::binary_add, md, acts_[std::size_t(b)].md, md);
-        const dnnl::binary::primitive_desc pd(d, eng_);
-        const std::size_t layer = add_layer("add@" + path);
+        dnnl::primitive_attr attr;
+        if (relu_post) {
+            dnnl::post_ops po;
+            po.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0, 0);
+            attr.set_post_ops(po);
+        }
+        const dnnl::binary::primitive_desc pd(d, attr, eng_);
+        const std::size_t layer =
+            add_layer("add@" + path + (relu_post ? "+relu@" + relu_path : ""));
         const int out = add_activation(pd.dst_desc(), memory(pd.dst_desc(), eng_));
         fwd_.push_back({layer,
                         dnnl::binary(pd),
@@ -484,7 +580,9 @@ public:
                          {DNNL_ARG_DST, acts_[std::size_t(out)].mem}},
                         {}});
         planners_.push_back([=, this] {
-            const memory dy = gathered(out, layer);
+            const memory dy = relu_post ? relu_backward_from_dst(acts_[std::size_t(out)].mem,
+                                                                 gathered(out, layer), layer)
+                                        : gathered(out, layer);
             acts_[std::size_t(a)].grads.push_back(dy);
             acts_[std::size_t(b)].grads.push_back(dy);
         });
@@ -616,6 +714,39 @@ public:
             dnnl::reorder(src, params_[i].value).execute(strm_, src, params_[i].value);
         }
         strm_.wait();
+        fold();
+    }
+
+    /// Fused inference: the folded batch norms' convolution weights and biases from the
+    /// parameters and the running statistics, in double: w * s and (b - mean) * s + beta with
+    /// s = gamma / sqrt(var + eps) per output channel. load() runs it; run it again after
+    /// changing the running statistics. A deployment's one-off preparation, not part of a step.
+    void fold() {
+        for (auto& f : folds_) {
+            std::vector<float> w = value(f.weight), b = value(f.bias);
+            const std::vector<float> g = value(f.gamma), beta = value(f.beta);
+            const std::size_t per_channel = w.size() / b.size(); // oihw: o outermost
+            for (std::size_t o = 0; o < b.size(); ++o) {
+                const double s = double(g[o]) / std::sqrt(double(f.stats->var[o]) + double(eps_));
+                for (std::size_t i = 0; i < per_channel; ++i)
+                    w[o * per_channel + i] = float(double(w[o * per_channel + i]) * s);
+                b[o] = float((double(b[o]) - double(f.stats->mean[o])) * s + double(beta[o]));
+            }
+            memory ws(params_[f.weight].plain, eng_, w.data());
+            dnnl::reorder(ws, f.folded_weight).execute(strm_, ws, f.folded_weight);
+            memory bs(params_[f.bias].plain, eng_, b.data());
+            dnnl::reorder(bs, f.folded_bias).execute(strm_, bs, f.folded_bias);
+            strm_.wait();
+        }
+    }
+
+    /// Parameter i in PyTorch's layout.
+    std::vector<float> value(std::size_t i) {
+        std::vector<float> out(params_[i].plain.get_size() / sizeof(float));
+        memory dst(params_[i].plain, eng_, out.data());
+        dnnl::reorder(params_[i].value, dst).execute(strm_, params_[i].value, dst);
+        strm_.wait();
+        return out;
     }
 
     /// Gradient i in PyTorch's layout.
@@ -702,6 +833,47 @@ private:
         return params_.size() - 1;
     }
 
+    struct bn_params {
+        std::size_t gamma, beta;
+        running_stats* stats;
+    };
+
+    /// A batch norm's parameters (PyTorch's weight and bias) and running statistics, for the
+    /// activation `in` (layout `md`) it normalises.
+    bn_params add_bn_params(int in, const std::string& path, const memory::desc& md) {
+        const dims xd = md.dims();
+        const auto c = xd[1];
+        const memory::desc c_md({c}, dt::f32, tag::a);
+        const std::size_t gp = add_parameter(path + ".weight", {c}, c_md, c_md, 1, 1);
+        const std::size_t bp = add_parameter(path + ".bias", {c}, c_md, c_md, 0, 0);
+        if (mode_ == mode::train && acts_[std::size_t(in)].conv_bias != std::size_t(-1))
+            params_[acts_[std::size_t(in)].conv_bias].zero_gradient_scale =
+                acts_[std::size_t(in)].conv_weight;
+        auto& stats = *running_.emplace_back(std::make_unique<running_stats>());
+        stats.mean.assign(std::size_t(c), 0.0f);
+        stats.var.assign(std::size_t(c), 1.0f);
+        stats.count = std::size_t(xd[0] * xd[2] * xd[3]);
+        stats.path = path;
+        return {gp, bp, &stats};
+    }
+
+    /// The ReLU's backward from its output `dst` (eltwise_relu_use_dst_for_bwd): for a ReLU
+    /// fused into the primitive that wrote `dst`, whose input is not kept.
+    memory relu_backward_from_dst(const memory& dst, const memory& dy, std::size_t layer) {
+        const memory::desc md = dst.get_desc();
+        const auto alg = dnnl::algorithm::eltwise_relu_use_dst_for_bwd;
+        const dnnl::eltwise_forward::desc fd(dnnl::prop_kind::forward_training, alg, md, 0, 0);
+        const dnnl::eltwise_forward::primitive_desc hint(fd, eng_);
+        const dnnl::eltwise_backward::desc bd(alg, dy.get_desc(), md, 0, 0);
+        const dnnl::eltwise_backward::primitive_desc bpd(bd, eng_, hint);
+        const memory dx(bpd.diff_src_desc(), eng_);
+        bwd_.push_back({layer,
+                        dnnl::eltwise_backward(bpd),
+                        {{DNNL_ARG_DST, dst}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}},
+                        {}});
+        return dx;
+    }
+
     /// `src` in layout `md`: itself, or a new memory and a reorder step into it.
     memory converted(const memory& src, const memory::desc& md, std::size_t layer,
                      std::vector<step>& program) {
@@ -760,6 +932,7 @@ private:
     dnnl::stream strm_;
     std::size_t batch_;
     mode mode_;
+    bool fused_;
     const float eps_ = 1e-5f;
     std::vector<activation> acts_;
     std::vector<parameter> params_;
@@ -767,6 +940,15 @@ private:
     std::vector<step> fwd_, bwd_;
     std::vector<std::function<void()>> planners_;
     std::vector<std::unique_ptr<running_stats>> running_;
+    /// A batch norm folded into the convolution before it (fused inference): the convolution
+    /// runs with weights and bias, in its layouts, that fold() computes from the parameters and
+    /// the running statistics.
+    struct folded_bn {
+        std::size_t weight, bias, gamma, beta;
+        running_stats* stats;
+        memory folded_weight, folded_bias;
+    };
+    std::vector<folded_bn> folds_;
     std::vector<std::string> formats_;
     std::unordered_map<std::size_t, std::string> impls_;
     std::vector<std::size_t> conv_layers_;
@@ -786,23 +968,16 @@ public:
 /// dsl/resnet.hpp's resnet_fmnist, named as PyTorch names its modules.
 void build_resnet_fmnist(network& n) {
     int x = n.input();
-    x = n.conv(x, 24, 3, 1, 1, "0");
-    x = n.batch_norm(x, "1");
-    x = n.relu(x, "2");
+    x = n.conv_bn(x, 24, 3, 1, 1, "0", "1", "2");
     x = n.pool(x, 2, "3");
     const auto block = [&](int in, dims::value_type f, dims::value_type stride, int pos) {
         const std::string p = std::to_string(pos);
-        int y = n.conv(in, f, 3, stride, 1, p + ".block.0");
-        y = n.batch_norm(y, p + ".block.1");
-        y = n.relu(y, p + ".block.2");
-        y = n.conv(y, f, 3, 1, 1, p + ".block.3");
-        y = n.batch_norm(y, p + ".block.4");
+        int y = n.conv_bn(in, f, 3, stride, 1, p + ".block.0", p + ".block.1", p + ".block.2");
+        y = n.conv_bn(y, f, 3, 1, 1, p + ".block.3", p + ".block.4", "");
         int shortcut = in;
-        if (stride != 1) {
-            shortcut = n.conv(in, f, 1, stride, 1, p + ".shortcut.0");
-            shortcut = n.batch_norm(shortcut, p + ".shortcut.1");
-        }
-        return n.relu(n.add(y, shortcut, p), std::to_string(pos + 1));
+        if (stride != 1)
+            shortcut = n.conv_bn(in, f, 1, stride, 1, p + ".shortcut.0", p + ".shortcut.1", "");
+        return n.add_relu(y, shortcut, p, std::to_string(pos + 1));
     };
     x = block(x, 24, 1, 4);
     x = block(x, 24, 1, 6);
@@ -815,12 +990,12 @@ void build_resnet_fmnist(network& n) {
 /// dsl/separable.hpp's separable, named as PyTorch names its modules.
 void build_separable(network& n) {
     int x = n.input();
-    x = n.relu(n.conv(x, 16, 3, 1, 1, "0"), "1");
+    x = n.conv_relu(x, 16, 3, 1, 1, "0", "1");
     int pos = 2;
     for (const auto [c, f, s] :
          {std::array<dims::value_type, 3>{16, 32, 2}, {32, 32, 1}, {32, 64, 2}, {64, 64, 1}}) {
-        x = n.relu(n.conv(x, c, 3, s, c, std::to_string(pos)), std::to_string(pos + 1));
-        x = n.relu(n.conv(x, f, 1, 1, 1, std::to_string(pos + 2)), std::to_string(pos + 3));
+        x = n.conv_relu(x, c, 3, s, c, std::to_string(pos), std::to_string(pos + 1));
+        x = n.conv_relu(x, f, 1, 1, 1, std::to_string(pos + 2), std::to_string(pos + 3));
         pos += 4;
     }
     x = n.pool(x, 0, std::to_string(pos));
@@ -828,8 +1003,8 @@ void build_separable(network& n) {
 }
 
 std::unique_ptr<network> make_network(const std::string& name, const dnnl::engine& eng,
-                                      std::size_t batch, mode m) {
-    auto n = std::make_unique<network>(eng, batch, m);
+                                      std::size_t batch, mode m, bool fused) {
+    auto n = std::make_unique<network>(eng, batch, m, fused);
     if (name == "resnet_fmnist")
         build_resnet_fmnist(*n);
     else if (name == "separable")
@@ -929,8 +1104,9 @@ int check(const options& opt, const dnnl::engine& eng) {
     const auto& input = find_record(rs, "input");
     const std::size_t batch = std::size_t(input.dims.at(0));
     omp_set_num_threads(1);
-    auto train = make_network(net, eng, batch, mode::train);
-    auto infer = make_network(net, eng, batch, mode::infer);
+    auto train = make_network(net, eng, batch, mode::train, opt.fused);
+    auto infer = make_network(net, eng, batch, mode::infer, opt.fused);
+    const char* variant = opt.fused ? "fused" : "plain";
     const auto& params = train->parameters();
     std::vector<std::vector<float>> plain;
     for (std::size_t i = 0; i < params.size(); ++i) {
@@ -950,8 +1126,8 @@ int check(const options& opt, const dnnl::engine& eng) {
 
     std::vector<std::string> failed;
     const auto report = [&](const std::string& tensor, double err, const std::string& note) {
-        std::printf("check net=%s tensor=%s max_rel_error=%.3e%s\n", net.c_str(), tensor.c_str(),
-                    err, note.c_str());
+        std::printf("check net=%s variant=%s tensor=%s max_rel_error=%.3e%s\n", net.c_str(),
+                    variant, tensor.c_str(), err, note.c_str());
         if (!(err <= tolerance))
             failed.push_back(tensor);
     };
@@ -991,6 +1167,7 @@ int check(const options& opt, const dnnl::engine& eng) {
     // Eval mode with the running statistics the training forward just updated.
     for (std::size_t i = 0; i < train->running().size(); ++i)
         *infer->running()[i] = *train->running()[i];
+    infer->fold();
     infer->forward_backward(images.data(), labels.data(), false);
     const auto& ref_logits = find_record(rs, "eval_logits");
     const auto logits_ref = ref_logits.as<double>();
@@ -1002,11 +1179,11 @@ int check(const options& opt, const dnnl::engine& eng) {
         std::string names;
         for (const auto& f : failed)
             names += (names.empty() ? "" : ",") + f;
-        std::printf("check net=%s FAILED tolerance=%.0e tensors=%s\n", net.c_str(), tolerance,
-                    names.c_str());
+        std::printf("check net=%s variant=%s FAILED tolerance=%.0e tensors=%s\n", net.c_str(),
+                    variant, tolerance, names.c_str());
         return 1;
     }
-    std::printf("check net=%s ok\n", net.c_str());
+    std::printf("check net=%s variant=%s ok\n", net.c_str(), variant);
     return 0;
 }
 
@@ -1027,11 +1204,12 @@ struct image_pool {
     }
 };
 
-void report(const std::string& net, const char* kind, std::size_t batch, int threads,
-            const std::vector<double>& per_call, double cpu_per_wall) {
-    std::printf("result framework=onednn net=%s kind=%s batch=%zu threads=%d images_per_s=%.3f "
-                "best_images_per_s=%.3f cpu_per_wall=%.3f\n",
-                net.c_str(), kind, batch, threads, double(batch) / tn::bench::median(per_call),
+void report(const char* variant, const std::string& net, const char* kind, std::size_t batch,
+            int threads, const std::vector<double>& per_call, double cpu_per_wall) {
+    std::printf("result framework=onednn variant=%s net=%s kind=%s batch=%zu threads=%d "
+                "images_per_s=%.3f best_images_per_s=%.3f cpu_per_wall=%.3f\n",
+                variant, net.c_str(), kind, batch, threads,
+                double(batch) / tn::bench::median(per_call),
                 double(batch) / *std::min_element(per_call.begin(), per_call.end()), cpu_per_wall);
     std::fflush(stdout);
 }
@@ -1039,10 +1217,11 @@ void report(const std::string& net, const char* kind, std::size_t batch, int thr
 void bench_net(const std::string& name, const options& opt, const dnnl::engine& eng,
                image_pool& pool) {
     const std::size_t image = 28 * 28;
+    const char* v = opt.fused ? "fused" : "plain";
     for (int threads : {1, 2}) {
         omp_set_num_threads(threads);
         for (std::size_t batch : {32, 128}) {
-            auto n = make_network(name, eng, batch, mode::train);
+            auto n = make_network(name, eng, batch, mode::train, opt.fused);
             std::size_t first = 0;
             double cpu = 0;
             const auto per_call = tn::bench::time_calls(
@@ -1056,12 +1235,12 @@ void bench_net(const std::string& name, const options& opt, const dnnl::engine& 
                 cpu);
             if (!std::isfinite(n->loss()))
                 std::printf("warning: training loss is not finite (%g)\n", double(n->loss()));
-            report(name, "train", batch, threads, per_call, cpu);
+            report(v, name, "train", batch, threads, per_call, cpu);
         }
     }
     omp_set_num_threads(1);
     for (std::size_t batch : {1, 128}) {
-        auto n = make_network(name, eng, batch, mode::infer);
+        auto n = make_network(name, eng, batch, mode::infer, opt.fused);
         std::size_t first = 0, checksum = 0;
         double cpu = 0;
         const auto per_call = tn::bench::time_calls(
@@ -1076,18 +1255,19 @@ void bench_net(const std::string& name, const options& opt, const dnnl::engine& 
                 first = (first + batch) % image_pool::count;
             },
             cpu);
-        report(name, "infer", batch, 1, per_call, cpu);
-        std::printf("info net=%s kind=infer batch=%zu reorders_per_step=%zu\n", name.c_str(), batch,
-                    n->reorders());
+        report(v, name, "infer", batch, 1, per_call, cpu);
+        std::printf("info net=%s variant=%s kind=infer batch=%zu reorders_per_step=%zu\n",
+                    name.c_str(), v, batch, n->reorders());
         for (const auto& f : n->formats())
-            std::printf("format net=%s kind=infer batch=%zu %s\n", name.c_str(), batch, f.c_str());
+            std::printf("format net=%s variant=%s kind=infer batch=%zu %s\n", name.c_str(), v,
+                        batch, f.c_str());
         if (checksum == std::size_t(-1))
             std::printf("\n"); // keeps the predictions observable
     }
 
     // Per-layer profile: training, batch 128, one thread.
     const std::size_t batch = 128;
-    auto n = make_network(name, eng, batch, mode::train);
+    auto n = make_network(name, eng, batch, mode::train, opt.fused);
     const int warm = opt.quick ? 1 : 3, steps = opt.quick ? 2 : 20;
     std::size_t first = 0;
     for (int s = 0; s < warm + steps; ++s) {
@@ -1100,26 +1280,27 @@ void bench_net(const std::string& name, const options& opt, const dnnl::engine& 
     double fwd = 0, bwd = 0;
     for (std::size_t i = 0; i < n->layers().size(); ++i) {
         const auto& l = n->layers()[i];
-        std::printf("layer framework=onednn net=%s batch=%zu threads=1 index=%zu name=%s "
-                    "fwd_us=%.1f bwd_us=%.1f\n",
-                    name.c_str(), batch, i, l.name.c_str(), 1e6 * l.fwd_s / steps,
+        std::printf("layer framework=onednn variant=%s net=%s batch=%zu threads=1 index=%zu "
+                    "name=%s fwd_us=%.1f bwd_us=%.1f\n",
+                    v, name.c_str(), batch, i, l.name.c_str(), 1e6 * l.fwd_s / steps,
                     1e6 * l.bwd_s / steps);
         fwd += l.fwd_s, bwd += l.bwd_s;
     }
-    std::printf("layer framework=onednn net=%s batch=%zu threads=1 index=total name=total "
-                "fwd_us=%.1f bwd_us=%.1f\n",
-                name.c_str(), batch, 1e6 * fwd / steps, 1e6 * bwd / steps);
+    std::printf("layer framework=onednn variant=%s net=%s batch=%zu threads=1 index=total "
+                "name=total fwd_us=%.1f bwd_us=%.1f\n",
+                v, name.c_str(), batch, 1e6 * fwd / steps, 1e6 * bwd / steps);
     for (const auto& f : n->formats())
-        std::printf("format net=%s kind=train batch=%zu %s\n", name.c_str(), batch, f.c_str());
+        std::printf("format net=%s variant=%s kind=train batch=%zu %s\n", name.c_str(), v, batch,
+                    f.c_str());
     for (std::size_t layer : n->conv_layers())
-        std::printf("impl net=%s layer=%s fwd=%s\n", name.c_str(), n->layers()[layer].name.c_str(),
-                    n->impl_of(layer).c_str());
+        std::printf("impl net=%s variant=%s layer=%s fwd=%s\n", name.c_str(), v,
+                    n->layers()[layer].name.c_str(), n->impl_of(layer).c_str());
     std::size_t parameters = 0;
     for (const auto& p : n->parameters())
         parameters += p.plain.get_size() / sizeof(float);
-    std::printf("info net=%s kind=train batch=%zu reorders_per_step=%zu parameters=%zu "
-                "flat_buffer_floats=%zu\n",
-                name.c_str(), batch, n->reorders(), parameters, n->stored());
+    std::printf("info net=%s variant=%s kind=train batch=%zu reorders_per_step=%zu "
+                "parameters=%zu flat_buffer_floats=%zu\n",
+                name.c_str(), v, batch, n->reorders(), parameters, n->stored());
     std::fflush(stdout);
 }
 
@@ -1140,12 +1321,14 @@ int main(int argc, char** argv) {
             opt.nets = argv[++i];
         } else if (a == "--check" && has_value) {
             opt.check_file = argv[++i];
+        } else if (a == "--fused") {
+            opt.fused = true;
         } else if (a == "--net" && has_value) {
             opt.check_net = argv[++i];
         } else {
             std::fprintf(stderr,
-                         "usage: %s [--quick] [--min-time S] [--reps N] [--nets LIST]\n"
-                         "       %s --check FILE --net NAME\n",
+                         "usage: %s [--fused] [--quick] [--min-time S] [--reps N] [--nets LIST]\n"
+                         "       %s --check FILE --net NAME [--fused]\n",
                          argv[0], argv[0]);
             return 2;
         }
@@ -1157,9 +1340,9 @@ int main(int argc, char** argv) {
         if (!opt.check_file.empty())
             return check(opt, eng);
         const dnnl_version_t* v = dnnl_version();
-        std::printf("info onednn=%d.%d.%d cpu_runtime=%s omp_max_threads=%d\n", v->major, v->minor,
-                    v->patch, v->cpu_runtime == DNNL_RUNTIME_OMP ? "omp" : "other",
-                    omp_get_max_threads());
+        std::printf("info onednn=%d.%d.%d variant=%s cpu_runtime=%s omp_max_threads=%d\n", v->major,
+                    v->minor, v->patch, opt.fused ? "fused" : "plain",
+                    v->cpu_runtime == DNNL_RUNTIME_OMP ? "omp" : "other", omp_get_max_threads());
         image_pool pool;
         std::string rest = opt.nets;
         while (!rest.empty()) {

@@ -21,10 +21,10 @@
 //
 // Timing (the policy of bench/timing.hpp, whose time_calls and random image pool are reused, so
 // the images are nets_bench's): training steps (forward, softmax cross-entropy, backward, Adam)
-// at batch 32 and 128 on 1 and 2 threads, inference (eval mode, argmax) at batch 1 and 128 on 1
-// thread; `result framework=onednn variant=... ...` lines, otherwise as nets_bench prints them
-// (the variant field is the one addition). Then a per-layer profile of training at batch 128 on
-// 1 thread (`layer ...` lines, microseconds per batch; each primitive is timed on its own, so
+// at batch 8, 16, 32 and 128 on 1 and 2 threads, inference (eval mode, argmax) at batch 1 and
+// 128 on 1 thread; `result framework=onednn variant=... ...` lines, otherwise as nets_bench prints
+// them (the variant field is the one addition). Then a per-layer profile of training at batch 128
+// on 1 thread (`layer ...` lines, microseconds per batch; each primitive is timed on its own, so
 // the sum is a little above a step's time) and the memory formats oneDNN chose (`format ...` lines,
 // oneDNN's notation: dimensions outermost first, upper case when blocked, then the inner blocks,
 // e.g. aBcd16b = nChw16c) with the implementation names; these too for the variant being timed,
@@ -1220,7 +1220,7 @@ void bench_net(const std::string& name, const options& opt, const dnnl::engine& 
     const char* v = opt.fused ? "fused" : "plain";
     for (int threads : {1, 2}) {
         omp_set_num_threads(threads);
-        for (std::size_t batch : {32, 128}) {
+        for (std::size_t batch : {8, 16, 32, 128}) {
             auto n = make_network(name, eng, batch, mode::train, opt.fused);
             std::size_t first = 0;
             double cpu = 0;
